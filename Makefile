@@ -19,7 +19,11 @@ deps:
 
 check: deps
 	$(MAKE) all
-	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+	@rc=0; meson test -C $(BUILD) --print-errorlogs --num-processes 2 || rc=$$?; \
+	awk '/^Ok:/{ok=$$2} /^Expected Fail:/{xf=$$3} /^Fail:/{f=$$2} /^Unexpected Pass:/{up=$$3} \
+	     /^Timeout:/{to=$$2} /^Skipped:/{sk=$$2} \
+	     END{printf "%d passed, %d failed, %d skipped\n", ok+xf, f+up+to, sk}' \
+	     $(BUILD)/meson-logs/testlog.txt; exit $$rc
 
 storyline: deps
 	$(MAKE) all
