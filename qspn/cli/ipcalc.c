@@ -71,6 +71,20 @@ static const char *chain_name(ntk_nat_chain c)
     return c == NTK_NAT_PREROUTING ? "PREROUTING" : "POSTROUTING";
 }
 
+/* "-d DST [-s SRC] -j NETMAP --to TO": the iptables arguments of a NETMAP rule. */
+static void format_netmap(const ntk_netmap_rule *m, char *buf, size_t len)
+{
+    char d[NTK_STRLEN], s[NTK_STRLEN], t[NTK_STRLEN];
+    ntk_cidr_format(m->dst, d, sizeof d);
+    ntk_cidr_format(m->to, t, sizeof t);
+    if (m->has_src) {
+        ntk_cidr_format(m->src, s, sizeof s);
+        snprintf(buf, len, "-d %s -s %s -j NETMAP --to %s", d, s, t);
+    } else {
+        snprintf(buf, len, "-d %s -j NETMAP --to %s", d, t);
+    }
+}
+
 static void describe_ip(ntk_ip_kind kind, int k, char *buf, size_t len)
 {
     if (kind == NTK_IP_INTERNAL)
@@ -114,22 +128,16 @@ static void print_text(const ipcalc_request *rq, const ipcalc_result *r)
     }
     printf("netmap       %zu\n", r->nnetmap);
     for (size_t i = 0; i < r->nnetmap; i++) {
-        const ntk_netmap_rule *m = &r->netmap[i];
-        ntk_cidr_format(m->dst, a, sizeof a);
-        ntk_cidr_format(m->to, c, sizeof c);
-        if (m->has_src) {
-            ntk_cidr_format(m->src, b, sizeof b);
-            printf("  %-11s -d %s -s %s -j NETMAP --to %s\n", chain_name(m->chain), a, b, c);
-        } else {
-            printf("  %-11s -d %s -j NETMAP --to %s\n", chain_name(m->chain), a, c);
-        }
+        char rule[4 * NTK_STRLEN];
+        format_netmap(&r->netmap[i], rule, sizeof rule);
+        printf("  %-11s %s\n", chain_name(r->netmap[i].chain), rule);
     }
 }
 
 /* The start-up commands of Proof/Eventi.md that depend on the address. */
 static void print_commands(const ipcalc_request *rq, const ipcalc_result *r)
 {
-    char a[NTK_STRLEN], b[NTK_STRLEN], c[NTK_STRLEN];
+    char a[NTK_STRLEN], b[NTK_STRLEN];
     ntk_ip_format(r->localhost, a, sizeof a);
     printf("ip address add %s dev lo\n", a);
     for (size_t i = 0; i < r->nips; i++) {
@@ -142,16 +150,9 @@ static void print_commands(const ipcalc_request *rq, const ipcalc_result *r)
         printf("ip route add unreachable %s table ntk\n", a);
     }
     for (size_t i = 0; i < r->nnetmap; i++) {
-        const ntk_netmap_rule *m = &r->netmap[i];
-        ntk_cidr_format(m->dst, a, sizeof a);
-        ntk_cidr_format(m->to, c, sizeof c);
-        if (m->has_src) {
-            ntk_cidr_format(m->src, b, sizeof b);
-            printf("iptables -t nat -A %s -d %s -s %s -j NETMAP --to %s\n",
-                   chain_name(m->chain), a, b, c);
-        } else {
-            printf("iptables -t nat -A %s -d %s -j NETMAP --to %s\n", chain_name(m->chain), a, c);
-        }
+        char rule[4 * NTK_STRLEN];
+        format_netmap(&r->netmap[i], rule, sizeof rule);
+        printf("iptables -t nat -A %s %s\n", chain_name(r->netmap[i].chain), rule);
     }
     if (r->have_snat) {
         ntk_cidr_format(r->snat_match, a, sizeof a);
