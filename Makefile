@@ -1,12 +1,17 @@
 # Thin wrapper around meson/ninja (meson is the build system).
 #   make            build (ASan/UBSan, warnings are errors)
 #   make check      install missing dependencies, build, run every test
-#   make storyline  the main job: the documented storyline on a netns testbed
+#   make storyline  the main job: the documented storyline on a netns testbed (root)
+#   make valgrind   the storyline with every qspnd under valgrind memcheck (root)
 BUILD      ?= build
 MESON_OPTS ?= -Db_sanitize=address,undefined
 SHARED_DIR ?= $(abspath ../shared)
+VG_BUILD   ?= build-valgrind
 
-.PHONY: all deps check storyline clean
+HARNESS_ARGS = --world topologies/greek.world --steps topologies/greek.steps \
+	--expected $(SHARED_DIR)/scenarios/expected
+
+.PHONY: all deps check storyline valgrind clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -27,7 +32,19 @@ check: deps
 
 storyline: deps
 	$(MAKE) all
-	$(BUILD)/qspn/cli/qspnctl ipcalc --topology 4.2.2.2 3.0.1.0
+	$(BUILD)/harness/qspn-harness run $(HARNESS_ARGS) \
+	  --qspnd $(BUILD)/qspn/daemon/qspnd --qspnctl $(BUILD)/qspn/cli/qspnctl \
+	  --artifacts $(BUILD)/harness-artifacts/storyline
+
+# valgrind and ASan exclude each other: a separate build without sanitizers.
+valgrind: deps
+	[ -f $(VG_BUILD)/build.ninja ] || meson setup $(VG_BUILD) -Dtests=false -Dshared_dir=$(SHARED_DIR)
+	ninja -C $(VG_BUILD)
+	rm -rf $(VG_BUILD)/valgrind-logs && mkdir -p $(VG_BUILD)/valgrind-logs
+	QSPND_REAL=$(VG_BUILD)/qspn/daemon/qspnd VALGRIND_LOG_DIR=$(VG_BUILD)/valgrind-logs \
+	$(VG_BUILD)/harness/qspn-harness run $(HARNESS_ARGS) \
+	  --qspnd harness/valgrind-qspnd.sh --qspnctl $(VG_BUILD)/qspn/cli/qspnctl \
+	  --artifacts $(VG_BUILD)/harness-artifacts/valgrind --deadline 60 --start-deadline 60
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(VG_BUILD)

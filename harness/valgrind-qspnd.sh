@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Stand-in for qspnd that runs it under valgrind memcheck, for the harness:
+#   QSPND_REAL=build-valgrind/qspn/daemon/qspnd VALGRIND_LOG_DIR=DIR \
+#     qspn-harness run ... --qspnd harness/valgrind-qspnd.sh
+# Any memory error or definite/indirect leak makes qspnd exit 99, which the harness
+# reports at its quit-all check; the details are in DIR/qspnd.<pid>.log.
+: "${QSPND_REAL:?QSPND_REAL must name the real qspnd (a build without sanitizers)}"
+: "${VALGRIND_LOG_DIR:?VALGRIND_LOG_DIR must name a directory for the logs}"
+exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+  --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+  --suppressions="$(dirname "$0")/valgrind.supp" \
+  --log-file="$VALGRIND_LOG_DIR/qspnd.%p.log" "$QSPND_REAL" "$@"

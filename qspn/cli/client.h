@@ -1,0 +1,17 @@
+/* client.h - the control-FIFO client part of qspnctl (every subcommand but
+ * `ipcalc`).  See docs/control.md. */
+#ifndef QSPN_CLI_CLIENT_H
+#define QSPN_CLI_CLIENT_H
+
+#include <stdio.h>
+
+/* argv[0] is "qspnctl"; options (--control-dir DIR, --timeout SECONDS) come
+ * before the command, then the command words.  Prints the reply body on
+ * stdout, errors on stderr.  Returns the exit status: 0 ok, 1 the daemon
+ * replied with an error, 2 usage error, 3 no daemon answered in time. */
+int qspnctl_client_main(int argc, char **argv);
+
+/* Usage text of the client subcommands (printed by qspnctl --help). */
+void qspnctl_client_usage(FILE *out);
+
+#endif

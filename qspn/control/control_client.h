@@ -1,0 +1,26 @@
+/* control_client.h - client side of qspnd's control FIFOs (used by qspnctl and
+ * by the test harness). */
+#ifndef QSPN_CONTROL_CLIENT_H
+#define QSPN_CONTROL_CLIENT_H
+
+#include <glib.h>
+
+typedef enum {
+    CONTROL_CLIENT_OK = 0,          /* reply "%ok" */
+    CONTROL_CLIENT_ERROR = 1,       /* reply "%error <reason>" */
+    CONTROL_CLIENT_USAGE = 2,       /* the command cannot be sent (too long, bad bytes) */
+    CONTROL_CLIENT_NOANSWER = 3,    /* no daemon, or no complete reply before the timeout */
+} control_client_status;
+
+/* Send one command (the words of argv joined by single spaces) to the qspnd
+ * whose control directory is dir, and wait at most timeout_s seconds (for the
+ * lock, the send and the whole reply).  body receives the reply body, reason
+ * the error reason (daemon's or local).  Either GString may be NULL. */
+control_client_status control_client_call(const char *dir, int argc, char **argv,
+                                          double timeout_s, GString *body, GString *reason);
+
+/* Same with a ready-made line (without '\n'); sent as is (at most 4095 bytes). */
+control_client_status control_client_call_line(const char *dir, const char *line,
+                                               double timeout_s, GString *body, GString *reason);
+
+#endif

@@ -1,0 +1,29 @@
+/* options.h - qspnd's command line (docs/daemon.md). */
+#ifndef QSPN_DAEMON_OPTIONS_H
+#define QSPN_DAEMON_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "plan.h"
+
+typedef struct {
+    qspnd_config cfg;
+    char *control_dir;
+    char *netns;                 /* NULL: stay in the current namespace */
+    char *rt_tables;
+    char *log_file;              /* NULL: stderr */
+    bool verbose;
+} qspnd_options;
+
+/* Parse argv (not modified).  Returns 0 on success, -1 on a usage error (one
+ * line in err); --help prints the help and exits 0 (GOption).  Link-locals not
+ * pinned with --linklocal are drawn at random: 169.254.X.Y, X in 1..254,
+ * Y in 0..254. */
+int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size_t errlen);
+void qspnd_options_clear(qspnd_options *o);
+
+/* Validate a network namespace name (as accepted by `ip netns`). */
+bool qspnd_netns_name_valid(const char *name);
+
+#endif

@@ -1,0 +1,180 @@
+/* kernel.h - the kernel seam of qspnd.
+ *
+ * Every change qspnd makes to the kernel (and to the rt_tables file) is one
+ * `kop` value: a plain struct with no pointers.  The daemon computes ordered
+ * lists of kops (pure functions, see qspn/daemon/plan.h) and hands them to a
+ * `kernel` backend:
+ *   - kernel_netlink_new(): libnl-route-3 for links/addresses/routes/rules,
+ *     /proc/sys writes for sysctls, libnftables for the `ip qspnd` table,
+ *     plain file I/O for the rt_tables file;
+ *   - kernel_fake_new(): records every operation as one text line (the
+ *     documented `ip`/`iptables`/`sysctl` command form, see kop_format()),
+ *     for unit tests.
+ *
+ * Consecutive nftables kops (KOP_NFT_TABLE_ADD, KOP_NAT_ADD, KOP_NFT_TABLE_DEL)
+ * are applied by kernel_apply() as ONE libnftables transaction.
+ */
+#ifndef QSPN_KERNEL_H
+#define QSPN_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ntkaddr.h"
+
+/* Route protocol of every route qspnd adds: RTPROT_NTK, the number Linux reserves
+ * for Netsukuku (`ip route` prints "proto ntk", or "proto 15" without rt_protos). */
+#define KERNEL_RTPROT_QSPN 15
+/* Table id of `ntk` and the range of forwarding tables (ntk_from_<MAC>). */
+#define KERNEL_TABLE_NTK 251
+#define KERNEL_TABLE_FWD_MIN 200
+#define KERNEL_TABLE_FWD_MAX 250
+/* nftables table owned by qspnd: family ip, name qspnd. */
+#define KERNEL_NFT_FAMILY "ip"
+#define KERNEL_NFT_TABLE "qspnd"
+
+#define KOP_DEVLEN 16          /* IFNAMSIZ */
+#define KOP_NAMELEN 64         /* table names: "ntk_from_00:16:3E:FD:E2:AA" */
+#define KOP_KEYLEN 96          /* sysctl keys */
+#define KOP_STRLEN 512         /* a formatted kop */
+
+typedef enum {
+    KOP_SYSCTL = 0,            /* key=value through /proc/sys */
+    KOP_LINK_UP,               /* dev */
+    KOP_ADDR_ADD,              /* addr/prefix dev, scope global */
+    KOP_ADDR_DEL,
+    KOP_RT_TABLES_ADD,         /* append "\n<table> <name> # xxx_table_<name>_xxx\n" */
+    KOP_RT_TABLES_DEL,         /* remove that line (and the blank line before it) */
+    KOP_RT_TABLES_SWEEP,       /* remove every qspnd marker line (leftovers) */
+    KOP_RULE_ADD,              /* [fwmark M] table T, FR_ACT_TO_TBL */
+    KOP_RULE_DEL,
+    KOP_ROUTE_ADD,             /* NLM_F_CREATE|NLM_F_EXCL */
+    KOP_ROUTE_CHANGE,          /* NLM_F_REPLACE without CREATE */
+    KOP_ROUTE_DEL,
+    KOP_ROUTE_FLUSH,           /* every route of table T */
+    KOP_NFT_TABLE_ADD,         /* table ip qspnd and its three base chains */
+    KOP_NAT_ADD,               /* one SNAT / NETMAP rule */
+    KOP_NFT_TABLE_DEL,         /* delete table ip qspnd (with all its rules) */
+    KOP_SWEEP,                 /* leftovers: rules to 200..251, routes of 200..251 and
+                                  proto 15, nft table ip qspnd (tolerant) */
+} kop_type;
+
+typedef enum {
+    KROUTE_UNREACHABLE = 0,
+    KROUTE_UNICAST,
+    KROUTE_BLACKHOLE,
+} kroute_type;
+
+typedef enum {
+    KNAT_SNAT = 0,             /* -d dst -j SNAT --to to.addr */
+    KNAT_NETMAP,               /* -d dst [-s src] -j NETMAP --to to */
+} knat_kind;
+
+typedef struct {
+    kop_type type;
+    bool tolerant;             /* "already gone"/"already there" is not an error */
+    char dev[KOP_DEVLEN];
+    /* KOP_SYSCTL */
+    char key[KOP_KEYLEN];      /* "net.ipv4.conf.eth1.rp_filter" (display form) */
+    char path[KOP_KEYLEN];     /* "net/ipv4/conf/eth1/rp_filter" (under /proc/sys) */
+    char value[16];
+    /* KOP_ADDR_* */
+    uint32_t addr;
+    int prefix;
+    /* tables, rules, routes */
+    uint32_t table;
+    char table_name[KOP_NAMELEN];
+    uint32_t fwmark;           /* 0: no fwmark selector */
+    kroute_type rtype;
+    ntk_cidr dst;
+    uint32_t gw;               /* 0: none */
+    uint32_t src;              /* 0: none */
+    /* KOP_NAT_ADD */
+    knat_kind nat;
+    ntk_nat_chain chain;
+    ntk_cidr nat_dst;
+    bool nat_has_src;
+    ntk_cidr nat_src;
+    ntk_cidr nat_to;
+} kop;
+
+/* ---- constructors (pure) ------------------------------------------------ */
+kop kop_sysctl(const char *key, const char *value);   /* key in dotted form */
+kop kop_link_up(const char *dev);
+kop kop_addr(kop_type add_or_del, const char *dev, uint32_t addr, int prefix);
+kop kop_rt_tables(kop_type add_or_del, uint32_t table, const char *name);
+kop kop_rule(kop_type add_or_del, uint32_t fwmark, uint32_t table, const char *name);
+kop kop_route(kop_type t, kroute_type rtype, ntk_cidr dst, uint32_t table, const char *name,
+              uint32_t gw, const char *dev, uint32_t src);
+kop kop_route_flush(uint32_t table, const char *name);
+kop kop_nat_snat(ntk_cidr match, uint32_t to);
+kop kop_nat_netmap(const ntk_netmap_rule *r);
+kop kop_simple(kop_type t);                           /* NFT_TABLE_ADD/DEL, SWEEP, RT_TABLES_SWEEP */
+
+/* The documented command form of op (Proof/commands/sequence style), e.g.
+ *   sysctl net.ipv4.ip_forward=1
+ *   ip address add 10.0.0.26 dev eth1
+ *   (echo; echo "251 ntk # xxx_table_ntk_xxx") | tee -a <rt_tables> >/dev/null
+ *   ip rule add table ntk
+ *   ip route add unreachable 10.0.0.0/29 table ntk
+ *   iptables -t nat -A POSTROUTING -d 10.0.0.64/27 -j SNAT --to 10.0.0.26
+ * rt_tables may be NULL (then "/etc/iproute2/rt_tables").  Returns buf. */
+const char *kop_format(const kop *op, const char *rt_tables, char *buf, size_t len);
+
+/* The nftables statement of an nft kop (one or more lines ending in '\n'),
+ * or "" for other kops. */
+const char *kop_format_nft(const kop *op, char *buf, size_t len);
+
+/* rt_tables text editing (used by the netlink backend, unit-tested): returns a
+ * newly allocated (g_free) copy of text without the marker line(s)
+ * "<n> <name> # xxx_table_<name>_xxx" (every qspnd marker line when name is NULL),
+ * each together with the empty line just before it when there is one
+ * (the documented append writes "\n<line>\n"). *removed counts lines removed. */
+char *kernel_rt_tables_strip(const char *text, const char *name, int *removed);
+
+/* ---- backends ------------------------------------------------------------ */
+typedef struct kernel kernel;
+
+typedef struct {
+    /* apply one non-nft kop */
+    int (*apply_one)(kernel *k, const kop *op, char *err, size_t errlen);
+    /* apply an nftables script (the statements of the n kops ops) as one transaction */
+    int (*nft_run)(kernel *k, const kop *ops, size_t n, const char *script, bool tolerant,
+                   char *err, size_t errlen);
+    /* MAC of dev as "00:16:3E:FD:E2:AA" (upper case); false if no such link */
+    bool (*link_mac)(kernel *k, const char *dev, char *mac, size_t len);
+    void (*free)(kernel *k);
+} kernel_vtable;
+
+struct kernel {
+    const kernel_vtable *vt;
+    char rt_tables[256];       /* path of the rt_tables file */
+    void *priv;
+};
+
+/* Apply ops in order; consecutive nft kops become one transaction.  Each kop is
+ * logged at debug level (one line each).  Stops at the first failure (unless
+ * the kop is tolerant) and returns -1 with a message in err; 0 on success.
+ * *done (may be NULL) receives the number of kops applied (a failed nft
+ * transaction applies none of its kops). */
+int kernel_apply(kernel *k, const kop *ops, size_t n, size_t *done, char *err, size_t errlen);
+bool kernel_link_mac(kernel *k, const char *dev, char *mac, size_t len);
+void kernel_free(kernel *k);
+
+/* libnl + libnftables backend, in the caller's current network namespace.
+ * Returns NULL (message in err) on failure. */
+kernel *kernel_netlink_new(const char *rt_tables, char *err, size_t errlen);
+
+/* Recording fake. */
+kernel *kernel_fake_new(const char *rt_tables);
+/* Recorded lines (kop_format() of each applied kop, in order, nft kops
+ * included: "nft add table ip qspnd", "iptables -t nat -A ..."), NULL-terminated. */
+const char *const *kernel_fake_lines(kernel *k, size_t *n);
+void kernel_fake_clear(kernel *k);
+/* Make the n-th (0-based, counting from now) applied op fail with -1. */
+void kernel_fake_fail_at(kernel *k, long n);
+/* Register a link the fake knows (for link_mac). */
+void kernel_fake_add_link(kernel *k, const char *dev, const char *mac);
+
+#endif

@@ -1,0 +1,493 @@
+/* kernel_netlink.c - the real kernel backend: libnl-route-3, libnftables,
+ * /proc/sys writes and the rt_tables file.  Works in the network namespace the
+ * calling thread was in when kernel_netlink_new() was called. */
+#include "kernel.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
+#include <netlink/route/rule.h>
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+typedef struct {
+    struct nl_sock *sk;
+    struct nft_ctx *nft;
+} nl_priv;
+
+static struct nl_addr *ip4(uint32_t host, int prefix)
+{
+    uint32_t be = htonl(host);
+    struct nl_addr *a = nl_addr_build(AF_INET, &be, 4);
+    if (a)
+        nl_addr_set_prefixlen(a, prefix);
+    return a;
+}
+
+static int set_err_nl(char *err, size_t errlen, const char *what, int rc)
+{
+    snprintf(err, errlen, "%s: %s", what, nl_geterror(rc));
+    return -1;
+}
+
+static int ifindex_of(nl_priv *p, const char *dev, char *err, size_t errlen)
+{
+    struct rtnl_link *link = NULL;
+    int rc = rtnl_link_get_kernel(p->sk, 0, dev, &link);
+    if (rc < 0 || !link) {
+        snprintf(err, errlen, "no such interface '%s': %s", dev, rc < 0 ? nl_geterror(rc) : "?");
+        return -1;
+    }
+    int idx = rtnl_link_get_ifindex(link);
+    rtnl_link_put(link);
+    return idx;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, buf, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        buf += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+static int do_sysctl(const kop *op, char *err, size_t errlen)
+{
+    char path[KOP_KEYLEN + 16];
+    if (strstr(op->path, ".."))
+        return snprintf(err, errlen, "bad sysctl path"), -1;
+    snprintf(path, sizeof path, "/proc/sys/%s", op->path);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "open %s: %s", path, g_strerror(errno));
+        return -1;
+    }
+    int rc = write_all(fd, op->value, strlen(op->value));
+    int e = errno;
+    close(fd);
+    if (rc != 0) {
+        snprintf(err, errlen, "write %s: %s", path, g_strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+static int do_link_up(nl_priv *p, const kop *op, char *err, size_t errlen)
+{
+    struct rtnl_link *link = NULL, *change;
+    int rc = rtnl_link_get_kernel(p->sk, 0, op->dev, &link);
+    if (rc < 0)
+        return set_err_nl(err, errlen, op->dev, rc);
+    change = rtnl_link_alloc();
+    rtnl_link_set_flags(change, IFF_UP);
+    rc = rtnl_link_change(p->sk, link, change, 0);
+    rtnl_link_put(change);
+    rtnl_link_put(link);
+    return rc < 0 ? set_err_nl(err, errlen, "link up", rc) : 0;
+}
+
+static int do_addr(nl_priv *p, const kop *op, char *err, size_t errlen)
+{
+    int idx = ifindex_of(p, op->dev, err, errlen);
+    if (idx < 0)
+        return -1;
+    struct rtnl_addr *a = rtnl_addr_alloc();
+    struct nl_addr *local = ip4(op->addr, op->prefix);
+    int rc;
+    rtnl_addr_set_ifindex(a, idx);
+    rtnl_addr_set_family(a, AF_INET);
+    rtnl_addr_set_local(a, local);
+    rtnl_addr_set_prefixlen(a, op->prefix);
+    if (op->type == KOP_ADDR_ADD) {
+        rtnl_addr_set_scope(a, RT_SCOPE_UNIVERSE);
+        rc = rtnl_addr_add(p->sk, a, NLM_F_EXCL);
+    } else {
+        rc = rtnl_addr_delete(p->sk, a, 0);
+    }
+    nl_addr_put(local);
+    rtnl_addr_put(a);
+    return rc < 0 ? set_err_nl(err, errlen, op->type == KOP_ADDR_ADD ? "address add" : "address del", rc) : 0;
+}
+
+static int do_rule(nl_priv *p, const kop *op, char *err, size_t errlen)
+{
+    struct rtnl_rule *r = rtnl_rule_alloc();
+    int rc;
+    rtnl_rule_set_family(r, AF_INET);
+    rtnl_rule_set_table(r, op->table);
+    rtnl_rule_set_action(r, FR_ACT_TO_TBL);
+    if (op->fwmark) {
+        rtnl_rule_set_mark(r, op->fwmark);
+    }
+    if (op->type == KOP_RULE_ADD)
+        rc = rtnl_rule_add(p->sk, r, NLM_F_EXCL);
+    else
+        rc = rtnl_rule_delete(p->sk, r, 0);
+    rtnl_rule_put(r);
+    return rc < 0 ? set_err_nl(err, errlen, op->type == KOP_RULE_ADD ? "rule add" : "rule del", rc) : 0;
+}
+
+static int do_route(nl_priv *p, const kop *op, char *err, size_t errlen)
+{
+    struct rtnl_route *r = rtnl_route_alloc();
+    struct nl_addr *dst = ip4(op->dst.addr, op->dst.prefix);
+    struct nl_addr *src = NULL;
+    int rc = 0;
+
+    rtnl_route_set_family(r, AF_INET);
+    rtnl_route_set_table(r, op->table);
+    rtnl_route_set_dst(r, dst);
+    rtnl_route_set_protocol(r, KERNEL_RTPROT_QSPN);
+    switch (op->rtype) {
+    case KROUTE_UNREACHABLE:
+        rtnl_route_set_type(r, RTN_UNREACHABLE);
+        break;
+    case KROUTE_BLACKHOLE:
+        rtnl_route_set_type(r, RTN_BLACKHOLE);
+        break;
+    case KROUTE_UNICAST:
+        rtnl_route_set_type(r, RTN_UNICAST);
+        break;
+    }
+    if (op->type == KOP_ROUTE_DEL) {
+        rtnl_route_set_scope(r, RT_SCOPE_NOWHERE);
+    } else if (op->rtype == KROUTE_UNICAST) {
+        struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+        int idx = op->dev[0] ? ifindex_of(p, op->dev, err, errlen) : 0;
+        if (idx < 0) {
+            rtnl_route_nh_free(nh);
+            rc = -1;
+            goto out;
+        }
+        if (idx > 0)
+            rtnl_route_nh_set_ifindex(nh, idx);
+        if (op->gw) {
+            struct nl_addr *gw = ip4(op->gw, 32);
+            rtnl_route_nh_set_gateway(nh, gw);
+            nl_addr_put(gw);
+        }
+        rtnl_route_add_nexthop(r, nh);
+        rtnl_route_set_scope(r, op->gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+    } else {
+        /* like `ip`: unreachable/blackhole routes have universe scope */
+        rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
+    }
+    if (op->src && op->type != KOP_ROUTE_DEL) {
+        src = ip4(op->src, 32);
+        rtnl_route_set_pref_src(r, src);
+    }
+
+    if (op->type == KOP_ROUTE_ADD) {
+        rc = rtnl_route_add(p->sk, r, NLM_F_EXCL);
+        if (rc < 0)
+            rc = set_err_nl(err, errlen, "route add", rc);
+    } else if (op->type == KOP_ROUTE_DEL) {
+        rc = rtnl_route_delete(p->sk, r, 0);
+        if (rc < 0)
+            rc = set_err_nl(err, errlen, "route del", rc);
+    } else {
+        /* `ip route change`: NLM_F_REPLACE without NLM_F_CREATE (ENOENT when missing) */
+        struct nl_msg *msg = NULL;
+        rc = rtnl_route_build_add_request(r, NLM_F_REPLACE, &msg);
+        if (rc >= 0) {
+            nlmsg_hdr(msg)->nlmsg_flags &= ~(unsigned)NLM_F_CREATE;
+            rc = nl_send_auto_complete(p->sk, msg);
+            nlmsg_free(msg);
+            if (rc >= 0)
+                rc = nl_wait_for_ack(p->sk);
+        }
+        if (rc < 0)
+            rc = set_err_nl(err, errlen, "route change", rc);
+        else
+            rc = 0;
+    }
+out:
+    if (src)
+        nl_addr_put(src);
+    nl_addr_put(dst);
+    rtnl_route_put(r);
+    return rc < 0 ? -1 : 0;
+}
+
+typedef struct {
+    GPtrArray *victims;
+    uint32_t table_lo, table_hi;     /* delete routes of these tables */
+    int proto;                       /* and routes of this protocol (-1: none) */
+} route_filter;
+
+static void collect_route(struct nl_object *obj, void *arg)
+{
+    route_filter *f = arg;
+    struct rtnl_route *r = (struct rtnl_route *)obj;
+    uint32_t t = rtnl_route_get_table(r);
+    if ((t >= f->table_lo && t <= f->table_hi) ||
+        (f->proto >= 0 && rtnl_route_get_protocol(r) == f->proto)) {
+        nl_object_get(obj);
+        g_ptr_array_add(f->victims, obj);
+    }
+}
+
+static int delete_routes(nl_priv *p, uint32_t lo, uint32_t hi, int proto, char *err, size_t errlen)
+{
+    struct nl_cache *cache = NULL;
+    int rc = rtnl_route_alloc_cache(p->sk, AF_INET, 0, &cache);
+    if (rc < 0)
+        return set_err_nl(err, errlen, "route dump", rc);
+    route_filter f = { g_ptr_array_new(), lo, hi, proto };
+    nl_cache_foreach(cache, collect_route, &f);
+    int ret = 0;
+    for (guint i = 0; i < f.victims->len; i++) {
+        struct rtnl_route *r = g_ptr_array_index(f.victims, i);
+        rc = rtnl_route_delete(p->sk, r, 0);
+        if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && ret == 0)
+            ret = set_err_nl(err, errlen, "route flush", rc);
+        rtnl_route_put(r);
+    }
+    g_ptr_array_free(f.victims, TRUE);
+    nl_cache_free(cache);
+    return ret;
+}
+
+typedef struct {
+    GPtrArray *victims;
+} rule_filter;
+
+static void collect_rule(struct nl_object *obj, void *arg)
+{
+    rule_filter *f = arg;
+    struct rtnl_rule *r = (struct rtnl_rule *)obj;
+    uint32_t t = rtnl_rule_get_table(r);
+    if (t >= KERNEL_TABLE_FWD_MIN && t <= KERNEL_TABLE_NTK) {
+        nl_object_get(obj);
+        g_ptr_array_add(f->victims, obj);
+    }
+}
+
+static int delete_rules(nl_priv *p, char *err, size_t errlen)
+{
+    struct nl_cache *cache = NULL;
+    int rc = rtnl_rule_alloc_cache(p->sk, AF_INET, &cache);
+    if (rc < 0)
+        return set_err_nl(err, errlen, "rule dump", rc);
+    rule_filter f = { g_ptr_array_new() };
+    nl_cache_foreach(cache, collect_rule, &f);
+    int ret = 0;
+    for (guint i = 0; i < f.victims->len; i++) {
+        struct rtnl_rule *r = g_ptr_array_index(f.victims, i);
+        rc = rtnl_rule_delete(p->sk, r, 0);
+        if (rc < 0 && ret == 0)
+            ret = set_err_nl(err, errlen, "rule del", rc);
+        rtnl_rule_put(r);
+    }
+    g_ptr_array_free(f.victims, TRUE);
+    nl_cache_free(cache);
+    return ret;
+}
+
+static int nl_nft_run(kernel *k, const kop *ops, size_t n, const char *script, bool tolerant,
+                      char *err, size_t errlen);
+
+static int rt_tables_add(kernel *k, const kop *op, char *err, size_t errlen)
+{
+    char line[KOP_NAMELEN * 2 + 64];
+    int fd = open(k->rt_tables, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "open %s: %s", k->rt_tables, g_strerror(errno));
+        return -1;
+    }
+    snprintf(line, sizeof line, "\n%u %s # xxx_table_%s_xxx\n", op->table, op->table_name,
+             op->table_name);
+    int rc = write_all(fd, line, strlen(line));
+    int e = errno;
+    close(fd);
+    if (rc != 0) {
+        snprintf(err, errlen, "write %s: %s", k->rt_tables, g_strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+static int rt_tables_strip(kernel *k, const char *name, char *err, size_t errlen)
+{
+    gchar *text = NULL;
+    gsize len = 0;
+    GError *ge = NULL;
+    if (!g_file_get_contents(k->rt_tables, &text, &len, &ge)) {
+        snprintf(err, errlen, "%s", ge->message);
+        g_error_free(ge);
+        return -1;
+    }
+    int removed = 0;
+    char *out = kernel_rt_tables_strip(text, name, &removed);
+    int ret = 0;
+    if (removed > 0) {
+        /* rewrite in place: the file may be a bind mount target (ip netns exec) */
+        int fd = open(k->rt_tables, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0 || write_all(fd, out, strlen(out)) != 0) {
+            snprintf(err, errlen, "rewrite %s: %s", k->rt_tables, g_strerror(errno));
+            ret = -1;
+        }
+        if (fd >= 0)
+            close(fd);
+    } else if (name) {
+        snprintf(err, errlen, "no line for table %s in %s", name, k->rt_tables);
+        ret = -1;
+    }
+    g_free(out);
+    g_free(text);
+    return ret;
+}
+
+static int nl_apply_one(kernel *k, const kop *op, char *err, size_t errlen)
+{
+    nl_priv *p = k->priv;
+    switch (op->type) {
+    case KOP_SYSCTL:
+        return do_sysctl(op, err, errlen);
+    case KOP_LINK_UP:
+        return do_link_up(p, op, err, errlen);
+    case KOP_ADDR_ADD:
+    case KOP_ADDR_DEL:
+        return do_addr(p, op, err, errlen);
+    case KOP_RT_TABLES_ADD:
+        return rt_tables_add(k, op, err, errlen);
+    case KOP_RT_TABLES_DEL:
+        return rt_tables_strip(k, op->table_name, err, errlen);
+    case KOP_RT_TABLES_SWEEP:
+        return rt_tables_strip(k, NULL, err, errlen);
+    case KOP_RULE_ADD:
+    case KOP_RULE_DEL:
+        return do_rule(p, op, err, errlen);
+    case KOP_ROUTE_ADD:
+    case KOP_ROUTE_CHANGE:
+    case KOP_ROUTE_DEL:
+        return do_route(p, op, err, errlen);
+    case KOP_ROUTE_FLUSH:
+        return delete_routes(p, op->table, op->table, -1, err, errlen);
+    case KOP_SWEEP: {
+        int r1 = delete_rules(p, err, errlen);
+        int r2 = delete_routes(p, KERNEL_TABLE_FWD_MIN, KERNEL_TABLE_NTK, KERNEL_RTPROT_QSPN, err, errlen);
+        char nbuf[256];
+        kop del = kop_simple(KOP_NFT_TABLE_DEL);
+        del.tolerant = true;
+        int r3 = nl_nft_run(k, &del, 1, kop_format_nft(&del, nbuf, sizeof nbuf), true, err, errlen);
+        return (r1 || r2 || r3) ? -1 : 0;
+    }
+    case KOP_NFT_TABLE_ADD:
+    case KOP_NAT_ADD:
+    case KOP_NFT_TABLE_DEL:
+        break;
+    }
+    snprintf(err, errlen, "unexpected operation %d", (int)op->type);
+    return -1;
+}
+
+static int nl_nft_run(kernel *k, const kop *ops, size_t n, const char *script, bool tolerant,
+                      char *err, size_t errlen)
+{
+    nl_priv *p = k->priv;
+    if (!p->nft) {
+        p->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+        if (!p->nft) {
+            snprintf(err, errlen, "nft_ctx_new failed");
+            return -1;
+        }
+        nft_ctx_buffer_output(p->nft);
+        nft_ctx_buffer_error(p->nft);
+    }
+    int rc = nft_run_cmd_from_buffer(p->nft, script);
+    if (rc != 0) {
+        const char *e = nft_ctx_get_error_buffer(p->nft);
+        snprintf(err, errlen, "nft: %s", e && *e ? e : "failed");
+        /* strip trailing newline */
+        size_t l = strlen(err);
+        while (l > 0 && err[l - 1] == '\n')
+            err[--l] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+static bool nl_link_mac(kernel *k, const char *dev, char *mac, size_t len)
+{
+    nl_priv *p = k->priv;
+    struct rtnl_link *link = NULL;
+    if (rtnl_link_get_kernel(p->sk, 0, dev, &link) < 0 || !link)
+        return false;
+    struct nl_addr *a = rtnl_link_get_addr(link);
+    bool ok = false;
+    if (a && nl_addr_get_len(a) == 6) {
+        const unsigned char *b = nl_addr_get_binary_addr(a);
+        snprintf(mac, len, "%02X:%02X:%02X:%02X:%02X:%02X", b[0], b[1], b[2], b[3], b[4], b[5]);
+        ok = true;
+    }
+    rtnl_link_put(link);
+    return ok;
+}
+
+static void nl_free(kernel *k)
+{
+    nl_priv *p = k->priv;
+    if (p->nft)
+        nft_ctx_free(p->nft);
+    if (p->sk)
+        nl_socket_free(p->sk);
+    g_free(p);
+    g_free(k);
+}
+
+static const kernel_vtable nl_vt = {
+    .apply_one = nl_apply_one,
+    .nft_run = nl_nft_run,
+    .link_mac = nl_link_mac,
+    .free = nl_free,
+};
+
+kernel *kernel_netlink_new(const char *rt_tables, char *err, size_t errlen)
+{
+    nl_priv *p = g_new0(nl_priv, 1);
+    p->sk = nl_socket_alloc();
+    if (!p->sk) {
+        snprintf(err, errlen, "nl_socket_alloc failed");
+        g_free(p);
+        return NULL;
+    }
+    int rc = nl_connect(p->sk, NETLINK_ROUTE);
+    if (rc < 0) {
+        snprintf(err, errlen, "nl_connect: %s", nl_geterror(rc));
+        nl_socket_free(p->sk);
+        g_free(p);
+        return NULL;
+    }
+    /* nl_connect shrinks the buffers to 32 KiB; dumps of big tables need more */
+    int sz = 4 << 20;
+    int fd = nl_socket_get_fd(p->sk);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    kernel *k = g_new0(kernel, 1);
+    k->vt = &nl_vt;
+    k->priv = p;
+    g_strlcpy(k->rt_tables, rt_tables ? rt_tables : "/etc/iproute2/rt_tables", sizeof k->rt_tables);
+    return k;
+}
