@@ -134,6 +134,16 @@ rest_after(const char *line, int n)
   return p;
 }
 
+/* Both loaders report "<file>:<line>: message" and stop at the first error; they
+ * name their locals path, ln, error and ok. */
+#define FAIL(...)                                                                                 \
+  do {                                                                                            \
+    char *m_ = g_strdup_printf(__VA_ARGS__);                                                      \
+    g_set_error(error, HN_ERR, 1, "%s:%d: %s", path, ln + 1, m_);                                 \
+    g_free(m_);                                                                                   \
+    ok = FALSE;                                                                                   \
+  } while (0)
+
 HnWorld *
 hn_world_load(const char *path, GError **error)
 {
@@ -153,13 +163,6 @@ hn_world_load(const char *path, GError **error)
     if (!wd)
       continue;
     int nw = g_strv_length(wd);
-#define FAIL(...)                                                                                 \
-  do {                                                                                            \
-    char *m_ = g_strdup_printf(__VA_ARGS__);                                                      \
-    g_set_error(error, HN_ERR, 1, "%s:%d: %s", path, ln + 1, m_);                                 \
-    g_free(m_);                                                                                   \
-    ok = FALSE;                                                                                   \
-  } while (0)
     if (!strcmp(wd[0], "medium")) {
       if (nw < 2 || nw > 3 || !valid_name(wd[1], 15) || (nw == 3 && strcmp(wd[2], "filter") && strcmp(wd[2], "flat")))
         FAIL("usage: medium NAME [filter|flat]");
@@ -236,7 +239,6 @@ hn_world_load(const char *path, GError **error)
     } else {
       FAIL("unknown directive %s", wd[0]);
     }
-#undef FAIL
     g_strfreev(wd);
   }
   g_strfreev(lines);
@@ -328,13 +330,6 @@ hn_steps_load(const char *path, const HnWorld *w, GError **error)
     if (!wd)
       continue;
     int nw = g_strv_length(wd);
-#define FAIL(...)                                                                                 \
-  do {                                                                                            \
-    char *m_ = g_strdup_printf(__VA_ARGS__);                                                      \
-    g_set_error(error, HN_ERR, 1, "%s:%d: %s", path, ln + 1, m_);                                 \
-    g_free(m_);                                                                                   \
-    ok = FALSE;                                                                                   \
-  } while (0)
 #define NEED_SYS(name) need_sys(w, (name), error, path, ln, &ok)
     if (!strcmp(wd[0], "step")) {
       if (nw != 3 || !valid_name(wd[1], 16) || !valid_name(wd[2], 64))
