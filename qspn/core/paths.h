@@ -1,0 +1,53 @@
+/* paths.h - map helpers shared by the manager files. Private to qspn/core. */
+#ifndef QSPN_CORE_PATHS_H
+#define QSPN_CORE_PATHS_H
+
+#include "manager_internal.h"
+
+typedef struct {
+    int n, cap;
+    ntk_hcoord *v;
+} hc_set;
+
+ntk_hcoord qspn_coord_of(const qspn_manager *m, const ntk_naddr *x);
+arc_t *qspn_arc_by_handle(const qspn_manager *m, void *h);
+arc_t *qspn_arc_by_id(const qspn_manager *m, uint32_t id);
+uint32_t qspn_np_total(const qspn_manager *m, const nodepath *np);
+bool qspn_path_contains(const qspn_etp_path *p, ntk_hcoord h);
+bool qspn_same_path(const qspn_etp_path *a, const qspn_etp_path *b);
+int qspn_np_cmp(const qspn_manager *m, const nodepath *a, const nodepath *b);
+void qspn_sort_nps(const qspn_manager *m, nodepath *v, int n);
+void qspn_np_list_push(np_list *l, nodepath np);
+void qspn_np_list_free(np_list *l);
+void qspn_path_list_push(path_list *l, qspn_etp_path p);
+void qspn_path_list_free(path_list *l);
+void qspn_path_copy_or_die(qspn_etp_path *dst, const qspn_etp_path *src);
+
+dest_t *qspn_find_dest(const qspn_manager *m, ntk_hcoord h);
+dest_t *qspn_add_dest(qspn_manager *m, ntk_hcoord h);
+void qspn_free_dest_paths(dest_t *d);
+void qspn_remove_dest(qspn_manager *m, ntk_hcoord h);
+int qspn_eval_dest(const qspn_manager *m, const nodepath *v, int n, int lvl);
+const qspn_fp *qspn_valid_fp(const nodepath *v, int n);
+uint32_t qspn_dest_nodes_inside(const qspn_manager *m, ntk_hcoord h);
+
+void qspn_hc_set_add(hc_set *s, ntk_hcoord h);
+bool qspn_hc_set_has(const hc_set *s, ntk_hcoord h);
+void qspn_hc_set_free(hc_set *s);
+void qspn_compute_z(const qspn_manager *m, int i, hc_set *z);
+void qspn_compute_z_from(const qspn_manager *m, int i, const hc_set *dests, hc_set *z);
+
+bool qspn_disjoint(const qspn_manager *m, const qspn_etp_path *p, const qspn_etp_path *q,
+                   ntk_hcoord d, bool d_known, double mch);
+double qspn_mch_ratio(const qspn_manager *m, ntk_hcoord d, const dest_t *dd);
+
+void qspn_prepare_step1(const qspn_manager *m, const nodepath *np, bool dead, qspn_etp_path *out);
+void qspn_prepare_step2(const qspn_manager *m, qspn_etp_path *p);
+bool qspn_update_clusters(qspn_manager *m, bool emit);
+
+/* merge.c */
+void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, path_list *p_out, hc_set *b);
+void qspn_view_of(qspn_manager *m, const nodepath *np, qspn_path_view *out);
+void qspn_split_emitted_clear(qspn_manager *m, ntk_hcoord d, const nodepath *v, int n);
+
+#endif
