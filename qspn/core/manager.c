@@ -33,12 +33,7 @@ static timer_t_ *timer_new(qspn_manager *m, timer_kind kind, uint32_t delay_ms)
         abort();
     t->id = ++m->next_id;
     t->kind = kind;
-    if (m->n_timers == m->cap_timers) {
-        m->cap_timers = m->cap_timers ? m->cap_timers * 2 : 8;
-        m->timers = realloc(m->timers, (size_t)m->cap_timers * sizeof *m->timers);
-        if (!m->timers)
-            abort();
-    }
+    QSPN_GROW(m->timers, m->n_timers, m->cap_timers, 8);
     m->timers[m->n_timers++] = t;
     if (m->env.set_timer)
         m->env.set_timer(m->env.user, m, t->id, delay_ms);
@@ -165,12 +160,7 @@ static void send_full_etp(qspn_manager *m, arc_t *only)
 
 static void send_request(qspn_manager *m, arc_t *a, req_kind kind, uint64_t gather_id)
 {
-    if (a->n_req == a->cap_req) {
-        a->cap_req = a->cap_req ? a->cap_req * 2 : 4;
-        a->req = realloc(a->req, (size_t)a->cap_req * sizeof *a->req);
-        if (!a->req)
-            abort();
-    }
+    QSPN_GROW(a->req, a->n_req, a->cap_req, 4);
     a->req[a->n_req++] = (pending_req){kind, gather_id};
     qspn_msg msg;
     memset(&msg, 0, sizeof msg);
@@ -210,12 +200,7 @@ static arc_t *arc_insert(qspn_manager *m, void *handle, uint32_t cost, uint32_t 
     a->handle = handle;
     a->cost = cost;
     a->id = id;
-    if (m->n_arcs == m->cap_arcs) {
-        m->cap_arcs = m->cap_arcs ? m->cap_arcs * 2 : 8;
-        m->arcs = realloc(m->arcs, (size_t)m->cap_arcs * sizeof *m->arcs);
-        if (!m->arcs)
-            abort();
-    }
+    QSPN_GROW(m->arcs, m->n_arcs, m->cap_arcs, 8);
     m->arcs[m->n_arcs++] = a;
     return a;
 }
@@ -433,12 +418,7 @@ static qspn_manager *enter_common(const qspn_config *cfg, const qspn_env *env,
                     if (a->update_internal_fp)
                         a->update_internal_fp(a->update_ctx, &np.p.fp);
                     np.exposed = false;
-                    if (nd->n == nd->cap) {
-                        nd->cap = nd->cap ? nd->cap * 2 : 4;
-                        nd->paths = realloc(nd->paths, (size_t)nd->cap * sizeof *nd->paths);
-                        if (!nd->paths)
-                            abort();
-                    }
+                    QSPN_GROW(nd->paths, nd->n, nd->cap, 4);
                     nd->paths[nd->n++] = np;
                 }
                 /* spec §8.6: mark the copied valid-fingerprint paths exposed */
@@ -778,12 +758,7 @@ static gather_t *gather_new(qspn_manager *m, gather_kind kind)
         abort();
     g->id = ++m->next_id;
     g->kind = kind;
-    if (m->n_gathers == m->cap_gathers) {
-        m->cap_gathers = m->cap_gathers ? m->cap_gathers * 2 : 4;
-        m->gathers = realloc(m->gathers, (size_t)m->cap_gathers * sizeof *m->gathers);
-        if (!m->gathers)
-            abort();
-    }
+    QSPN_GROW(m->gathers, m->n_gathers, m->cap_gathers, 4);
     m->gathers[m->n_gathers++] = g;
     return g;
 }
@@ -998,18 +973,18 @@ static void handle_send_etp(qspn_manager *m, arc_t *a, qspn_etp *e, bool is_full
 }
 
 /* Remote got_prepare_destroy (spec §4.3), de-duplicated by wave id (§8.4). */
-static void handle_prepare_destroy(qspn_manager *m, uint64_t wave)
+/* Waves of PREPARE_DESTROY already seen (the last 8), so each is forwarded once. */
+static void remember_wave(qspn_manager *m, uint64_t wave)
 {
-    if (!m->conn_from && !m->conn_to)
-        return; /* main identity */
-    for (int i = 0; i < m->n_seen_wave; i++)
-        if (m->seen_wave[i] == wave)
-            return; /* spec §8.4: propagate each wave once */
     if (m->n_seen_wave < 8)
         m->seen_wave[m->n_seen_wave++] = wave;
     else
         m->seen_wave[wave % 8] = wave;
-    /* propagate to the other members of the migrated g-node */
+}
+
+/* PREPARE_DESTROY to the neighbours inside the migrated g-node. */
+static void send_prepare_destroy(qspn_manager *m, uint64_t wave)
+{
     qspn_msg msg;
     memset(&msg, 0, sizeof msg);
     msg.type = QSPN_MSG_PREPARE_DESTROY;
@@ -1022,6 +997,18 @@ static void handle_prepare_destroy(qspn_manager *m, uint64_t wave)
                 send_frame(m, x, &buf, false);
         }
     qspn_buf_free(&buf);
+}
+
+static void handle_prepare_destroy(qspn_manager *m, uint64_t wave)
+{
+    if (!m->conn_from && !m->conn_to)
+        return; /* main identity */
+    for (int i = 0; i < m->n_seen_wave; i++)
+        if (m->seen_wave[i] == wave)
+            return; /* spec §8.4: propagate each wave once */
+    remember_wave(m, wave);
+    /* propagate to the other members of the migrated g-node */
+    send_prepare_destroy(m, wave);
     if (!m->destroy_pending) {
         m->destroy_pending = true;
         timer_new(m, TIMER_REMOVE_IDENTITY, m->cfg.prepare_destroy_ms);
@@ -1212,12 +1199,7 @@ void qspn_start_split_timer(qspn_manager *m, const qspn_fp *fp_e, const qspn_fp 
     for (int i = 0; i < m->n_pending_split; i++)
         if (m->pending_split[i][0] == fp_e->id && m->pending_split[i][1] == fp->id)
             return;
-    if (m->n_pending_split == m->cap_pending_split) {
-        m->cap_pending_split = m->cap_pending_split ? m->cap_pending_split * 2 : 4;
-        m->pending_split = realloc(m->pending_split, (size_t)m->cap_pending_split * sizeof *m->pending_split);
-        if (!m->pending_split)
-            abort();
-    }
+    QSPN_GROW(m->pending_split, m->n_pending_split, m->cap_pending_split, 4);
     m->pending_split[m->n_pending_split][0] = fp_e->id;
     m->pending_split[m->n_pending_split][1] = fp->id;
     m->n_pending_split++;
@@ -1668,20 +1650,8 @@ void qspn_prepare_destroy(qspn_manager *m)
         return;
     uint64_t wave = ((uint64_t)(m->env.random32 ? m->env.random32(m->env.user) : 1) << 32) |
                     (m->env.random32 ? m->env.random32(m->env.user) : (uint32_t)m->next_id);
-    if (m->n_seen_wave < 8)
-        m->seen_wave[m->n_seen_wave++] = wave;
-    qspn_msg msg;
-    memset(&msg, 0, sizeof msg);
-    msg.type = QSPN_MSG_PREPARE_DESTROY;
-    msg.wave_id = wave;
-    qspn_buf buf = {0};
-    if (encode(m, &msg, &buf))
-        for (int i = 0; i < m->n_arcs; i++) {
-            arc_t *x = m->arcs[i];
-            if (x->has_naddr && qspn_coord_of(m, &x->naddr).lvl < m->conn_from - 1)
-                send_frame(m, x, &buf, false);
-        }
-    qspn_buf_free(&buf);
+    remember_wave(m, wave);
+    send_prepare_destroy(m, wave);
 }
 
 void qspn_destroy(qspn_manager *m)

@@ -3,6 +3,7 @@
 #define QSPN_CORE_MANAGER_INTERNAL_H
 
 #include "codec.h"
+#include "grow.h"
 #include "qspn.h"
 
 /* Why a GET_FULL_ETP request was sent (replies come back in order per arc). */

@@ -96,12 +96,7 @@ void qspn_sort_nps(const qspn_manager *m, nodepath *v, int n)
 
 void qspn_np_list_push(np_list *l, nodepath np)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 8;
-        l->v = realloc(l->v, (size_t)l->cap * sizeof *l->v);
-        if (!l->v)
-            abort();
-    }
+    QSPN_GROW(l->v, l->n, l->cap, 8);
     l->v[l->n++] = np;
 }
 
@@ -116,12 +111,7 @@ void qspn_np_list_free(np_list *l)
 
 void qspn_path_list_push(path_list *l, qspn_etp_path p)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 8;
-        l->v = realloc(l->v, (size_t)l->cap * sizeof *l->v);
-        if (!l->v)
-            abort();
-    }
+    QSPN_GROW(l->v, l->n, l->cap, 8);
     l->v[l->n++] = p;
 }
 
@@ -156,12 +146,7 @@ dest_t *qspn_find_dest(const qspn_manager *m, ntk_hcoord h)
 dest_t *qspn_add_dest(qspn_manager *m, ntk_hcoord h)
 {
     level_map *lm = &m->map[h.lvl];
-    if (lm->n == lm->cap) {
-        lm->cap = lm->cap ? lm->cap * 2 : 8;
-        lm->d = realloc(lm->d, (size_t)lm->cap * sizeof *lm->d);
-        if (!lm->d)
-            abort();
-    }
+    QSPN_GROW(lm->d, lm->n, lm->cap, 8);
     dest_t *d = &lm->d[lm->n++];
     memset(d, 0, sizeof *d);
     d->pos = h.pos;
@@ -240,12 +225,7 @@ static void hc_set_add(hc_set *s, ntk_hcoord h)
     for (int i = 0; i < s->n; i++)
         if (s->v[i].lvl == h.lvl && s->v[i].pos == h.pos)
             return;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 8;
-        s->v = realloc(s->v, (size_t)s->cap * sizeof *s->v);
-        if (!s->v)
-            abort();
-    }
+    QSPN_GROW(s->v, s->n, s->cap, 8);
     s->v[s->n++] = h;
 }
 

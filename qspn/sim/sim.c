@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "grow.h"
 
 typedef struct sim_node sim_node;
 
@@ -96,12 +97,7 @@ static bool ev_less(const event *a, const event *b)
 static void push_ev(sim *s, event e)
 {
     e.seq = s->seq++;
-    if (s->n_ev == s->cap_ev) {
-        s->cap_ev = s->cap_ev ? s->cap_ev * 2 : 256;
-        s->heap = realloc(s->heap, (size_t)s->cap_ev * sizeof *s->heap);
-        if (!s->heap)
-            abort();
-    }
+    QSPN_GROW(s->heap, s->n_ev, s->cap_ev, 256);
     int i = s->n_ev++;
     s->heap[i] = e;
     while (i > 0) {
@@ -155,12 +151,7 @@ static void record(sim *s, sim_signal sg)
 {
     if (!s->record)
         return;
-    if (s->n_sig == s->cap_sig) {
-        s->cap_sig = s->cap_sig ? s->cap_sig * 2 : 64;
-        s->sig = realloc(s->sig, (size_t)s->cap_sig * sizeof *s->sig);
-        if (!s->sig)
-            abort();
-    }
+    QSPN_GROW(s->sig, s->n_sig, s->cap_sig, 64);
     sg.t_ms = s->now;
     s->sig[s->n_sig++] = sg;
 }
@@ -221,12 +212,7 @@ static void cb_send_request(void *user, qspn_manager *m, void *arc, const uint8_
     int li = handle_link(s, arc, &side);
     sim_link *l = s->links[li];
     count_frame(s, frame, len);
-    if (s->n_req == s->cap_req) {
-        s->cap_req = s->cap_req ? s->cap_req * 2 : 256;
-        s->reqs = realloc(s->reqs, (size_t)s->cap_req * sizeof *s->reqs);
-        if (!s->reqs)
-            abort();
-    }
+    QSPN_GROW(s->reqs, s->n_req, s->cap_req, 256);
     uint64_t token = (uint64_t)s->n_req;
     s->reqs[s->n_req++] = (req_rec){n->idx, li, side, l->gen};
     event e = {0};
@@ -514,12 +500,7 @@ int sim_define_node(sim *s, const ntk_naddr *a, uint64_t fp_id, const uint32_t *
     if (!fp_id)
         fp_id = sim_rng_next(&s->rng) | 1;
     qspn_fp_make_node(&n->fp0, fp_id, s->topo.levels, e);
-    if (s->n_nodes == s->cap_nodes) {
-        s->cap_nodes = s->cap_nodes ? s->cap_nodes * 2 : 16;
-        s->nodes = realloc(s->nodes, (size_t)s->cap_nodes * sizeof *s->nodes);
-        if (!s->nodes)
-            abort();
-    }
+    QSPN_GROW(s->nodes, s->n_nodes, s->cap_nodes, 16);
     s->nodes[s->n_nodes++] = n;
     return n->idx;
 }
@@ -543,12 +524,7 @@ int sim_define_link(sim *s, int a, int b, uint32_t cost_ab, uint32_t cost_ba)
     l->b = b;
     l->cost[0] = cost_ab;
     l->cost[1] = cost_ba;
-    if (s->n_links == s->cap_links) {
-        s->cap_links = s->cap_links ? s->cap_links * 2 : 16;
-        s->links = realloc(s->links, (size_t)s->cap_links * sizeof *s->links);
-        if (!s->links)
-            abort();
-    }
+    QSPN_GROW(s->links, s->n_links, s->cap_links, 16);
     int idx = s->n_links++;
     l->end[0] = (arc_end){idx, 0};
     l->end[1] = (arc_end){idx, 1};
