@@ -484,6 +484,15 @@ int sim_signals(const sim *s, const sim_signal **out)
     return s->n_sig;
 }
 
+int sim_signal_count(const sim *s, int node, simsig_kind k)
+{
+    const sim_signal *sg;
+    int n = sim_signals(s, &sg), c = 0;
+    for (int i = 0; i < n; i++)
+        c += sg[i].node == node && sg[i].kind == k;
+    return c;
+}
+
 void sim_clear_signals(sim *s) { s->n_sig = 0; }
 
 int sim_define_node(sim *s, const ntk_naddr *a, uint64_t fp_id, const uint32_t *eld)

@@ -108,6 +108,8 @@ bool sim_run_quiescent(sim *s, uint64_t max_events);
 
 const sim_counters *sim_counts(const sim *s);
 int sim_signals(const sim *s, const sim_signal **out);
+/* How many signals of kind k node has emitted so far. */
+int sim_signal_count(const sim *s, int node, simsig_kind k);
 void sim_clear_signals(sim *s);
 
 /* ---- oracle (oracle.c) ---- */

@@ -35,15 +35,6 @@ static ntk_naddr a2(int hi, int lo)
     return a;
 }
 
-static int count_sig(sim *s, int node, simsig_kind k)
-{
-    const sim_signal *sg;
-    int n = sim_signals(s, &sg), c = 0;
-    for (int i = 0; i < n; i++)
-        c += sg[i].node == node && sg[i].kind == k;
-    return c;
-}
-
 static uint32_t best_cost(sim *s, int node, int lvl, int pos)
 {
     qspn_path_view v;
@@ -98,8 +89,8 @@ static void gnode_enters_another_network(void **state)
     assert_int_equal(best_cost(s, P2, 1, 0), 1100); /* P2 -> Q2 -> R */
     assert_int_equal(best_cost(s, R, 1, 1), 1000);
     assert_int_equal(best_cost(s, S, 1, 1), 1110);
-    assert_int_equal(count_sig(s, P2, SIMSIG_BOOTSTRAP_COMPLETE), 1);
-    assert_int_equal(count_sig(s, P2, SIMSIG_PRESENCE), 1);
+    assert_int_equal(sim_signal_count(s, P2, SIMSIG_BOOTSTRAP_COMPLETE), 1);
+    assert_int_equal(sim_signal_count(s, P2, SIMSIG_PRESENCE), 1);
     /* the network fingerprint is the eldest top-level g-node's: both sides agree */
     qspn_fp f1, f2;
     assert_int_equal(qspn_get_fingerprint(sim_manager(s, P2), 2, &f1), QSPN_OK);
@@ -155,8 +146,8 @@ static void connectivity_identity_and_destroy(void **state)
     sim_clear_signals(s);
     qspn_destroy(sim_manager(s, B));
     assert_true(sim_converge(s, false));
-    assert_int_equal(count_sig(s, A, SIMSIG_ARC_REMOVED), 1);
-    assert_int_equal(count_sig(s, C, SIMSIG_ARC_REMOVED), 1);
+    assert_int_equal(sim_signal_count(s, A, SIMSIG_ARC_REMOVED), 1);
+    assert_int_equal(sim_signal_count(s, C, SIMSIG_ARC_REMOVED), 1);
     assert_int_equal(best_cost(s, A, 0, 4), 0);
     assert_int_equal(best_cost(s, A, 0, 2), 300);
     sim_free(s);
@@ -191,10 +182,10 @@ static void prepare_destroy_is_deduplicated(void **state)
     assert_true(sim_converge(s, false));
     /* X sends 2, Y and Z forward the wave once each (2 each): 6 frames */
     assert_int_equal(sim_counts(s)->frames - frames0, 6);
-    assert_int_equal(count_sig(s, Y, SIMSIG_REMOVE_IDENTITY), 1);
-    assert_int_equal(count_sig(s, Z, SIMSIG_REMOVE_IDENTITY), 1);
+    assert_int_equal(sim_signal_count(s, Y, SIMSIG_REMOVE_IDENTITY), 1);
+    assert_int_equal(sim_signal_count(s, Z, SIMSIG_REMOVE_IDENTITY), 1);
     /* X started the wave: its user dismisses it, no signal for X */
-    assert_int_equal(count_sig(s, X, SIMSIG_REMOVE_IDENTITY), 0);
+    assert_int_equal(sim_signal_count(s, X, SIMSIG_REMOVE_IDENTITY), 0);
     sim_free(s);
 }
 
@@ -233,7 +224,7 @@ static void migration_with_virtual_then_real_position(void **state)
     sim_set_naddr(s, D, &dvirt);
     assert_true(sim_converge(s, false));
     assert_true(qspn_is_bootstrap_complete(sim_manager(s, D2)));
-    assert_int_equal(count_sig(s, D2, SIMSIG_PRESENCE), 1);
+    assert_int_equal(sim_signal_count(s, D2, SIMSIG_PRESENCE), 1);
     assert_int_equal(best_cost(s, A, 0, 4), 1100); /* A -> B -> D2 */
     assert_int_equal(best_cost(s, B, 0, 4), 1000);
 
@@ -250,13 +241,13 @@ static void migration_with_virtual_then_real_position(void **state)
     /* the old identity leaves: outer arcs first (B is outside its level-1 g-node) */
     sim_clear_signals(s);
     qspn_remove_outer_arcs(sim_manager(s, D));
-    assert_int_equal(count_sig(s, D, SIMSIG_ARC_REMOVED), 1);
+    assert_int_equal(sim_signal_count(s, D, SIMSIG_ARC_REMOVED), 1);
     sim_link_down(s, ldb);
     assert_true(sim_converge(s, false));
     assert_true(qspn_check_connectivity(sim_manager(s, D)));
     qspn_destroy(sim_manager(s, D));
     assert_true(sim_converge(s, false));
-    assert_int_equal(count_sig(s, C, SIMSIG_ARC_REMOVED), 1);
+    assert_int_equal(sim_signal_count(s, C, SIMSIG_ARC_REMOVED), 1);
     sim_crash(s, D);
     assert_true(sim_converge(s, true));
     oracle_result r;
@@ -284,7 +275,7 @@ static void exit_network_drops_outer_levels(void **state)
     assert_int_equal(best_cost(s, B, 1, 1), 100);
     sim_clear_signals(s);
     qspn_exit_network(sim_manager(s, B), 1);
-    assert_int_equal(count_sig(s, B, SIMSIG_ARC_REMOVED), 1);
+    assert_int_equal(sim_signal_count(s, B, SIMSIG_ARC_REMOVED), 1);
     const sim_signal *sg;
     int n = sim_signals(s, &sg), removed_11 = 0;
     for (int i = 0; i < n; i++)
