@@ -317,13 +317,19 @@ static void fill_path_sig(sim_signal *sg, const qspn_path_view *p)
     sg->fp_id = p->fp->id;
 }
 
-static void sg_simple(void *user, simsig_kind k)
+/* A signal of kind k from node n, to be completed by the caller. */
+static sim_signal sig_of(const sim_node *n, simsig_kind k)
 {
-    sim_node *n = user;
     sim_signal sg = {0};
     sg.node = n->idx;
     sg.kind = k;
-    record(n->s, sg);
+    return sg;
+}
+
+static void sg_simple(void *user, simsig_kind k)
+{
+    sim_node *n = user;
+    record(n->s, sig_of(n, k));
 }
 
 static void cb_bootstrap(void *user, qspn_manager *m) { (void)m; sg_simple(user, SIMSIG_BOOTSTRAP_COMPLETE); }
@@ -333,9 +339,7 @@ static void cb_remove_identity(void *user, qspn_manager *m) { (void)m; sg_simple
 static void cb_arc_removed(void *user, qspn_manager *m, void *arc, bool bad_link)
 {
     sim_node *n = user;
-    sim_signal sg = {0};
-    sg.node = n->idx;
-    sg.kind = SIMSIG_ARC_REMOVED;
+    sim_signal sg = sig_of(n, SIMSIG_ARC_REMOVED);
     sg.peer = peer_of_arc(n->s, n, arc);
     record(n->s, sg);
     (void)m;
@@ -345,9 +349,7 @@ static void cb_arc_removed(void *user, qspn_manager *m, void *arc, bool bad_link
 static void cb_dest(void *user, ntk_hcoord d, simsig_kind k)
 {
     sim_node *n = user;
-    sim_signal sg = {0};
-    sg.node = n->idx;
-    sg.kind = k;
+    sim_signal sg = sig_of(n, k);
     sg.d = d;
     record(n->s, sg);
 }
@@ -358,9 +360,7 @@ static void cb_dest_removed(void *user, qspn_manager *m, ntk_hcoord d) { (void)m
 static void cb_path(void *user, const qspn_path_view *p, simsig_kind k)
 {
     sim_node *n = user;
-    sim_signal sg = {0};
-    sg.node = n->idx;
-    sg.kind = k;
+    sim_signal sg = sig_of(n, k);
     fill_path_sig(&sg, p);
     sg.peer = p->arc ? peer_of_arc(n->s, n, p->arc) : -1;
     record(n->s, sg);
@@ -373,9 +373,7 @@ static void cb_path_removed(void *user, qspn_manager *m, const qspn_path_view *p
 static void cb_level(void *user, int level, simsig_kind k)
 {
     sim_node *n = user;
-    sim_signal sg = {0};
-    sg.node = n->idx;
-    sg.kind = k;
+    sim_signal sg = sig_of(n, k);
     sg.level = level;
     record(n->s, sg);
 }
@@ -386,9 +384,7 @@ static void cb_changed_nn(void *user, qspn_manager *m, int l) { (void)m; cb_leve
 static void cb_split(void *user, qspn_manager *m, void *arc, ntk_hcoord d, const qspn_fp *fp)
 {
     sim_node *n = user;
-    sim_signal sg = {0};
-    sg.node = n->idx;
-    sg.kind = SIMSIG_SPLIT;
+    sim_signal sg = sig_of(n, SIMSIG_SPLIT);
     sg.d = d;
     sg.fp_id = fp->id;
     sg.peer = peer_of_arc(n->s, n, arc);
