@@ -58,7 +58,20 @@ typedef enum {
     KOP_NFT_TABLE_DEL,         /* delete table ip qspnd (with all its rules) */
     KOP_SWEEP,                 /* leftovers: rules to 200..251, routes of 200..251 and
                                   proto 15, nft table ip qspnd (tolerant) */
+    KOP_MARK_ADD,              /* nft: ether saddr <mac> meta mark set <fwmark> */
+    KOP_NFT_CHAIN_FLUSH,       /* nft: flush chain ip qspnd <nft_chain> */
+    KOP_NETNS_ADD,             /* create the named network namespace <netns> */
+    KOP_NETNS_DEL,             /* unmount and remove the named namespace <netns> */
+    KOP_MACVLAN_ADD,           /* macvlan <dev> on <link> [address <mac>], moved into <netns> */
+    KOP_LINK_DEL,              /* delete link <dev> */
 } kop_type;
+
+/* Chains of the nftables table ip qspnd. */
+typedef enum {
+    KNFT_NAT_PREROUTING = 0,
+    KNFT_NAT_POSTROUTING,
+    KNFT_MANGLE_PREROUTING,
+} knft_chain;
 
 typedef enum {
     KROUTE_UNREACHABLE = 0,
@@ -97,6 +110,13 @@ typedef struct {
     bool nat_has_src;
     ntk_cidr nat_src;
     ntk_cidr nat_to;
+    /* KOP_MARK_ADD, KOP_MACVLAN_ADD: "00:16:3E:FD:E2:AA" ("" = kernel's choice) */
+    char mac[18];
+    /* KOP_MACVLAN_ADD: the lower device */
+    char link[KOP_DEVLEN];
+    /* KOP_NETNS_*, KOP_MACVLAN_ADD: a named namespace (/run/netns/<netns>) */
+    char netns[KOP_NAMELEN];
+    knft_chain nft_chain;      /* KOP_NFT_CHAIN_FLUSH */
 } kop;
 
 /* ---- constructors (pure) ------------------------------------------------ */
@@ -111,6 +131,13 @@ kop kop_route_flush(uint32_t table, const char *name);
 kop kop_nat_snat(ntk_cidr match, uint32_t to);
 kop kop_nat_netmap(const ntk_netmap_rule *r);
 kop kop_simple(kop_type t);                           /* NFT_TABLE_ADD/DEL, SWEEP, RT_TABLES_SWEEP */
+kop kop_mark(const char *mac, uint32_t fwmark);
+kop kop_nft_chain_flush(knft_chain chain);
+kop kop_netns(kop_type add_or_del, const char *name);
+kop kop_macvlan(const char *dev, const char *link, const char *mac, const char *netns);
+kop kop_link_del(const char *dev);
+/* Table id of the main table: routes there print without "table". */
+#define KERNEL_TABLE_MAIN 254
 
 /* The documented command form of op (Proof/commands/sequence style), e.g.
  *   sysctl net.ipv4.ip_forward=1
@@ -145,11 +172,17 @@ typedef struct {
     /* MAC of dev as "00:16:3E:FD:E2:AA" (upper case); false if no such link */
     bool (*link_mac)(kernel *k, const char *dev, char *mac, size_t len);
     void (*free)(kernel *k);
+    /* optional: enter the kernel's namespace (returns a token for leave, or -1
+     * with err) and come back; NULL when the kernel works where it is called */
+    int (*enter)(kernel *k, char *err, size_t errlen);
+    void (*leave)(kernel *k, int token);
 } kernel_vtable;
 
 struct kernel {
     const kernel_vtable *vt;
     char rt_tables[256];       /* path of the rt_tables file */
+    char label[KOP_NAMELEN];   /* "" for the system's namespace, else the identity namespace */
+    int netns_fd;              /* -1: the caller's namespace; else entered around every apply */
     void *priv;
 };
 
@@ -165,6 +198,17 @@ void kernel_free(kernel *k);
 /* libnl + libnftables backend, in the caller's current network namespace.
  * Returns NULL (message in err) on failure. */
 kernel *kernel_netlink_new(const char *rt_tables, char *err, size_t errlen);
+/* The same for the named namespace /run/netns/<netns>: its sockets are created
+ * inside it and every apply runs inside it (the thread switches and comes back). */
+kernel *kernel_netlink_new_in(const char *rt_tables, const char *netns, char *err, size_t errlen);
+
+/* Named network namespaces, as `ip netns add/del` (qspn/kernel/netns.c). */
+int kernel_netns_create(const char *name, char *err, size_t errlen);
+int kernel_netns_delete(const char *name, char *err, size_t errlen);
+bool kernel_netns_exists(const char *name);
+/* Run fn inside the named namespace (open, setns, fn, setns back). */
+int kernel_netns_run(const char *name, int (*fn)(void *ctx, char *err, size_t errlen), void *ctx,
+                     char *err, size_t errlen);
 
 /* Recording fake. */
 kernel *kernel_fake_new(const char *rt_tables);

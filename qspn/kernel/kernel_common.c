@@ -131,6 +131,67 @@ kop kop_simple(kop_type t)
     return op;
 }
 
+kop kop_mark(const char *mac, uint32_t fwmark)
+{
+    kop op;
+    memset(&op, 0, sizeof op);
+    op.type = KOP_MARK_ADD;
+    copy_str(op.mac, sizeof op.mac, mac);
+    op.fwmark = fwmark;
+    return op;
+}
+
+kop kop_nft_chain_flush(knft_chain chain)
+{
+    kop op;
+    memset(&op, 0, sizeof op);
+    op.type = KOP_NFT_CHAIN_FLUSH;
+    op.nft_chain = chain;
+    return op;
+}
+
+kop kop_netns(kop_type t, const char *name)
+{
+    kop op;
+    memset(&op, 0, sizeof op);
+    op.type = t;
+    copy_str(op.netns, sizeof op.netns, name);
+    return op;
+}
+
+kop kop_macvlan(const char *dev, const char *link, const char *mac, const char *netns)
+{
+    kop op;
+    memset(&op, 0, sizeof op);
+    op.type = KOP_MACVLAN_ADD;
+    copy_str(op.dev, sizeof op.dev, dev);
+    copy_str(op.link, sizeof op.link, link);
+    copy_str(op.mac, sizeof op.mac, mac);
+    copy_str(op.netns, sizeof op.netns, netns);
+    return op;
+}
+
+kop kop_link_del(const char *dev)
+{
+    kop op;
+    memset(&op, 0, sizeof op);
+    op.type = KOP_LINK_DEL;
+    copy_str(op.dev, sizeof op.dev, dev);
+    return op;
+}
+
+static const char *chain_name(knft_chain c)
+{
+    switch (c) {
+    case KNFT_NAT_PREROUTING:
+        return "nat_prerouting";
+    case KNFT_NAT_POSTROUTING:
+        return "nat_postrouting";
+    default:
+        return "mangle_prerouting";
+    }
+}
+
 static const char *ipstr(uint32_t a, char *buf, size_t len)
 {
     ntk_ip_format(a, buf, len);
@@ -199,7 +260,10 @@ const char *kop_format(const kop *op, const char *rt_tables, char *buf, size_t l
             g_string_append(s, "unreachable ");
         else if (op->rtype == KROUTE_BLACKHOLE)
             g_string_append(s, "blackhole ");
-        g_string_append_printf(s, "%s table %s", cidrstr(op->dst, a, sizeof a), op->table_name);
+        if (op->table == KERNEL_TABLE_MAIN)
+            g_string_append(s, cidrstr(op->dst, a, sizeof a));
+        else
+            g_string_append_printf(s, "%s table %s", cidrstr(op->dst, a, sizeof a), op->table_name);
         if (op->rtype == KROUTE_UNICAST) {
             if (op->gw)
                 g_string_append_printf(s, " via %s", ipstr(op->gw, b, sizeof b));
@@ -235,6 +299,27 @@ const char *kop_format(const kop *op, const char *rt_tables, char *buf, size_t l
                      cidrstr(op->nat_dst, a, sizeof a), cidrstr(op->nat_to, d, sizeof d));
         }
         break;
+    case KOP_MARK_ADD:
+        snprintf(buf, len, "iptables -t mangle -A PREROUTING -m mac --mac-source %s -j MARK --set-mark %u",
+                 op->mac, op->fwmark);
+        break;
+    case KOP_NFT_CHAIN_FLUSH:
+        snprintf(buf, len, "nft flush chain %s %s %s", KERNEL_NFT_FAMILY, KERNEL_NFT_TABLE,
+                 chain_name(op->nft_chain));
+        break;
+    case KOP_NETNS_ADD:
+        snprintf(buf, len, "ip netns add %s", op->netns);
+        break;
+    case KOP_NETNS_DEL:
+        snprintf(buf, len, "ip netns del %s", op->netns);
+        break;
+    case KOP_MACVLAN_ADD:
+        snprintf(buf, len, "ip link add dev %s link %s%s%s type macvlan; ip link set dev %s netns %s",
+                 op->dev, op->link, op->mac[0] ? " address " : "", op->mac, op->dev, op->netns);
+        break;
+    case KOP_LINK_DEL:
+        snprintf(buf, len, "ip link delete %s type macvlan", op->dev);
+        break;
     case KOP_SWEEP:
         snprintf(buf, len, "# sweep leftovers: rules to tables %d..%d, routes of tables %d..%d "
                  "and proto %d, nft table %s %s",
@@ -269,6 +354,18 @@ const char *kop_format_nft(const kop *op, char *buf, size_t len)
         else
             snprintf(buf, len, "delete table %s\n", t);
         break;
+    case KOP_MARK_ADD: {
+        char low[18];
+        copy_str(low, sizeof low, op->mac);
+        for (char *p = low; *p; p++)
+            *p = g_ascii_tolower(*p);
+        snprintf(buf, len, "add rule %s mangle_prerouting ether saddr %s meta mark set %u\n", t, low,
+                 op->fwmark);
+        break;
+    }
+    case KOP_NFT_CHAIN_FLUSH:
+        snprintf(buf, len, "flush chain %s %s\n", t, chain_name(op->nft_chain));
+        break;
     case KOP_NAT_ADD:
         if (op->nat == KNAT_SNAT)
             snprintf(buf, len, "add rule %s nat_postrouting ip daddr %s snat to %s\n", t,
@@ -294,21 +391,46 @@ const char *kop_format_nft(const kop *op, char *buf, size_t len)
 static bool is_nft(const kop *op)
 {
     return op->type == KOP_NFT_TABLE_ADD || op->type == KOP_NAT_ADD ||
-           op->type == KOP_NFT_TABLE_DEL;
+           op->type == KOP_NFT_TABLE_DEL || op->type == KOP_MARK_ADD ||
+           op->type == KOP_NFT_CHAIN_FLUSH;
 }
 
+static int apply_here(kernel *k, const kop *ops, size_t n, size_t *done, char *err, size_t errlen);
+
 int kernel_apply(kernel *k, const kop *ops, size_t n, size_t *done, char *err, size_t errlen)
+{
+    if (done)
+        *done = 0;
+    if (n == 0)
+        return 0;
+    if (!k->vt->enter)
+        return apply_here(k, ops, n, done, err, errlen);
+    int token = k->vt->enter(k, err, errlen);
+    if (token < 0)
+        return -1;
+    int rc = apply_here(k, ops, n, done, err, errlen);
+    k->vt->leave(k, token);
+    return rc;
+}
+
+static void log_op(const kernel *k, const char *line)
+{
+    if (k->label[0])
+        g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE", "ip netns exec %s %s",
+                         k->label, line);
+    else
+        g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE", "%s", line);
+}
+
+static int apply_here(kernel *k, const kop *ops, size_t n, size_t *done, char *err, size_t errlen)
 {
     char line[KOP_STRLEN];
     size_t i = 0;
 
-    if (done)
-        *done = 0;
-
     while (i < n) {
         if (!is_nft(&ops[i])) {
             kop_format(&ops[i], k->rt_tables, line, sizeof line);
-            g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE", "%s", line);
+            log_op(k, line);
             if (k->vt->apply_one(k, &ops[i], err, errlen) != 0) {
                 if (!ops[i].tolerant) {
                     g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_WARNING, "MESSAGE",
@@ -330,7 +452,7 @@ int kernel_apply(kernel *k, const kop *ops, size_t n, size_t *done, char *err, s
         for (; j < n && is_nft(&ops[j]); j++) {
             char nbuf[KOP_STRLEN * 2];
             kop_format(&ops[j], k->rt_tables, line, sizeof line);
-            g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE", "%s", line);
+            log_op(k, line);
             g_string_append(script, kop_format_nft(&ops[j], nbuf, sizeof nbuf));
             tolerant = tolerant && ops[j].tolerant;
         }

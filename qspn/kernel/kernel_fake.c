@@ -90,6 +90,7 @@ kernel *kernel_fake_new(const char *rt_tables)
     p->fail_at = -1;
     k->vt = &fake_vt;
     k->priv = p;
+    k->netns_fd = -1;
     g_strlcpy(k->rt_tables, rt_tables ? rt_tables : "/etc/iproute2/rt_tables", sizeof k->rt_tables);
     return k;
 }

@@ -1,6 +1,7 @@
 /* kernel_netlink.c - the real kernel backend: libnl-route-3, libnftables,
  * /proc/sys writes and the rt_tables file.  Works in the network namespace the
  * calling thread was in when kernel_netlink_new() was called. */
+#define _GNU_SOURCE
 #include "kernel.h"
 
 #include <arpa/inet.h>
@@ -13,10 +14,12 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/macvlan.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
 #include <nftables/libnftables.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -306,6 +309,64 @@ static int delete_rules(nl_priv *p, char *err, size_t errlen)
 static int nl_nft_run(kernel *k, const kop *ops, size_t n, const char *script, bool tolerant,
                       char *err, size_t errlen);
 
+/* ip link add dev D link L [address M] type macvlan; ip link set dev D netns N */
+static int do_macvlan(nl_priv *p, const kop *op, char *err, size_t errlen)
+{
+    int lower = ifindex_of(p, op->link, err, errlen);
+    if (lower < 0)
+        return -1;
+    struct rtnl_link *l = rtnl_link_macvlan_alloc();
+    if (!l) {
+        snprintf(err, errlen, "macvlan: out of memory");
+        return -1;
+    }
+    rtnl_link_set_link(l, lower);
+    rtnl_link_set_name(l, op->dev);
+    if (op->mac[0]) {
+        struct nl_addr *mac = NULL;
+        if (nl_addr_parse(op->mac, AF_LLC, &mac) < 0) {
+            rtnl_link_put(l);
+            snprintf(err, errlen, "bad MAC '%s'", op->mac);
+            return -1;
+        }
+        rtnl_link_set_addr(l, mac);
+        nl_addr_put(mac);
+    }
+    int rc = rtnl_link_add(p->sk, l, NLM_F_CREATE | NLM_F_EXCL);
+    rtnl_link_put(l);
+    if (rc < 0)
+        return set_err_nl(err, errlen, "macvlan add", rc);
+    if (!op->netns[0])
+        return 0;
+    gchar *path = g_build_filename("/run/netns", op->netns, NULL);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    g_free(path);
+    if (fd < 0) {
+        snprintf(err, errlen, "open namespace %s: %s", op->netns, g_strerror(errno));
+        return -1;
+    }
+    struct rtnl_link *cur = NULL, *change = rtnl_link_alloc();
+    rc = rtnl_link_get_kernel(p->sk, 0, op->dev, &cur);
+    if (rc >= 0) {
+        rtnl_link_set_ns_fd(change, fd);
+        rc = rtnl_link_change(p->sk, cur, change, 0);
+    }
+    rtnl_link_put(change);
+    if (cur)
+        rtnl_link_put(cur);
+    close(fd);
+    return rc < 0 ? set_err_nl(err, errlen, "macvlan set netns", rc) : 0;
+}
+
+static int do_link_del(nl_priv *p, const kop *op, char *err, size_t errlen)
+{
+    struct rtnl_link *l = rtnl_link_alloc();
+    rtnl_link_set_name(l, op->dev);
+    int rc = rtnl_link_delete(p->sk, l);
+    rtnl_link_put(l);
+    return rc < 0 ? set_err_nl(err, errlen, "link delete", rc) : 0;
+}
+
 static int rt_tables_add(kernel *k, const kop *op, char *err, size_t errlen)
 {
     char line[KOP_NAMELEN * 2 + 64];
@@ -392,9 +453,19 @@ static int nl_apply_one(kernel *k, const kop *op, char *err, size_t errlen)
         int r3 = nl_nft_run(k, &del, 1, kop_format_nft(&del, nbuf, sizeof nbuf), true, err, errlen);
         return (r1 || r2 || r3) ? -1 : 0;
     }
+    case KOP_NETNS_ADD:
+        return kernel_netns_create(op->netns, err, errlen);
+    case KOP_NETNS_DEL:
+        return kernel_netns_delete(op->netns, err, errlen);
+    case KOP_MACVLAN_ADD:
+        return do_macvlan(p, op, err, errlen);
+    case KOP_LINK_DEL:
+        return do_link_del(p, op, err, errlen);
     case KOP_NFT_TABLE_ADD:
     case KOP_NAT_ADD:
     case KOP_NFT_TABLE_DEL:
+    case KOP_MARK_ADD:
+    case KOP_NFT_CHAIN_FLUSH:
         break;
     }
     snprintf(err, errlen, "unexpected operation %d", (int)op->type);
@@ -444,9 +515,34 @@ static bool nl_link_mac(kernel *k, const char *dev, char *mac, size_t len)
     return ok;
 }
 
+static int nl_enter(kernel *k, char *err, size_t errlen)
+{
+    if (k->netns_fd < 0)
+        return 0;
+    int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (home < 0 || setns(k->netns_fd, CLONE_NEWNET) != 0) {
+        snprintf(err, errlen, "enter namespace %s: %s", k->label, g_strerror(errno));
+        if (home >= 0)
+            close(home);
+        return -1;
+    }
+    return home;
+}
+
+static void nl_leave(kernel *k, int home)
+{
+    if (k->netns_fd < 0 || home < 0)
+        return;
+    if (setns(home, CLONE_NEWNET) != 0)
+        g_error("cannot return to qspnd's namespace: %s", g_strerror(errno));
+    close(home);
+}
+
 static void nl_free(kernel *k)
 {
     nl_priv *p = k->priv;
+    if (k->netns_fd >= 0)
+        close(k->netns_fd);
     if (p->nft)
         nft_ctx_free(p->nft);
     if (p->sk)
@@ -460,6 +556,8 @@ static const kernel_vtable nl_vt = {
     .nft_run = nl_nft_run,
     .link_mac = nl_link_mac,
     .free = nl_free,
+    .enter = nl_enter,
+    .leave = nl_leave,
 };
 
 kernel *kernel_netlink_new(const char *rt_tables, char *err, size_t errlen)
@@ -488,6 +586,47 @@ kernel *kernel_netlink_new(const char *rt_tables, char *err, size_t errlen)
     kernel *k = g_new0(kernel, 1);
     k->vt = &nl_vt;
     k->priv = p;
+    k->netns_fd = -1;
     g_strlcpy(k->rt_tables, rt_tables ? rt_tables : "/etc/iproute2/rt_tables", sizeof k->rt_tables);
     return k;
+}
+
+typedef struct {
+    const char *rt_tables;
+    kernel *k;
+} new_in_ctx;
+
+static int new_here(void *ctx, char *err, size_t errlen)
+{
+    new_in_ctx *c = ctx;
+    c->k = kernel_netlink_new(c->rt_tables, err, errlen);
+    if (!c->k)
+        return -1;
+    /* the nftables context (and its socket) belongs to this namespace too */
+    nl_priv *p = c->k->priv;
+    p->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+    if (p->nft) {
+        nft_ctx_buffer_output(p->nft);
+        nft_ctx_buffer_error(p->nft);
+    }
+    return 0;
+}
+
+kernel *kernel_netlink_new_in(const char *rt_tables, const char *netns, char *err, size_t errlen)
+{
+    new_in_ctx c = { rt_tables, NULL };
+    if (kernel_netns_run(netns, new_here, &c, err, errlen) != 0) {
+        kernel_free(c.k);
+        return NULL;
+    }
+    gchar *path = g_build_filename("/run/netns", netns, NULL);
+    c.k->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+    g_free(path);
+    if (c.k->netns_fd < 0) {
+        snprintf(err, errlen, "open namespace %s: %s", netns, g_strerror(errno));
+        kernel_free(c.k);
+        return NULL;
+    }
+    g_strlcpy(c.k->label, netns, sizeof c.k->label);
+    return c.k;
 }
