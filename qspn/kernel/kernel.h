@@ -17,6 +17,7 @@
 #ifndef QSPN_KERNEL_H
 #define QSPN_KERNEL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,8 +46,8 @@ typedef enum {
     KOP_ADDR_ADD,              /* addr/prefix dev, scope global */
     KOP_ADDR_DEL,
     KOP_RT_TABLES_ADD,         /* append "\n<table> <name> # xxx_table_<name>_xxx\n" */
-    KOP_RT_TABLES_DEL,         /* remove that line (and the blank line before it) */
-    KOP_RT_TABLES_SWEEP,       /* remove every qspnd marker line (leftovers) */
+    KOP_RT_TABLES_DEL,         /* remove that line, same number and name (and the blank
+                                  line before it) */
     KOP_RULE_ADD,              /* [fwmark M] table T, FR_ACT_TO_TBL */
     KOP_RULE_DEL,
     KOP_ROUTE_ADD,             /* NLM_F_CREATE|NLM_F_EXCL */
@@ -56,8 +57,12 @@ typedef enum {
     KOP_NFT_TABLE_ADD,         /* table ip qspnd and its three base chains */
     KOP_NAT_ADD,               /* one SNAT / NETMAP rule */
     KOP_NFT_TABLE_DEL,         /* delete table ip qspnd (with all its rules) */
-    KOP_SWEEP,                 /* leftovers: rules to 200..251, routes of 200..251 and
-                                  proto 15, nft table ip qspnd (tolerant) */
+    KOP_SWEEP,                 /* leftovers that are self-evidently qspnd's: every route
+                                  of protocol 15 (any table), nft table ip qspnd (tolerant) */
+    KOP_LINK_DEL,              /* delete virtual link dev (one with a link kind: macvlan,
+                                  veth, dummy...) in namespace netns ("" = own) */
+    KOP_NETNS_DEL,             /* `ip netns del netns`: unmount + unlink /run/netns/<netns>
+                                  (never the daemon's own namespace) */
 } kop_type;
 
 typedef enum {
@@ -97,6 +102,8 @@ typedef struct {
     bool nat_has_src;
     ntk_cidr nat_src;
     ntk_cidr nat_to;
+    /* KOP_LINK_DEL, KOP_NETNS_DEL: a name under /run/netns ("" = own namespace) */
+    char netns[KOP_NAMELEN];
 } kop;
 
 /* ---- constructors (pure) ------------------------------------------------ */
@@ -110,7 +117,9 @@ kop kop_route(kop_type t, kroute_type rtype, ntk_cidr dst, uint32_t table, const
 kop kop_route_flush(uint32_t table, const char *name);
 kop kop_nat_snat(ntk_cidr match, uint32_t to);
 kop kop_nat_netmap(const ntk_netmap_rule *r);
-kop kop_simple(kop_type t);                           /* NFT_TABLE_ADD/DEL, SWEEP, RT_TABLES_SWEEP */
+kop kop_simple(kop_type t);                           /* NFT_TABLE_ADD/DEL, SWEEP */
+kop kop_link_del(const char *netns, const char *dev); /* netns NULL or "" = own */
+kop kop_netns_del(const char *name);
 
 /* The documented command form of op (Proof/commands/sequence style), e.g.
  *   sysctl net.ipv4.ip_forward=1
@@ -128,10 +137,10 @@ const char *kop_format_nft(const kop *op, char *buf, size_t len);
 
 /* rt_tables text editing (used by the netlink backend, unit-tested): returns a
  * newly allocated (g_free) copy of text without the marker line(s)
- * "<n> <name> # xxx_table_<name>_xxx" (every qspnd marker line when name is NULL),
+ * "<table> <name> # xxx_table_<name>_xxx" (exactly that number and name),
  * each together with the empty line just before it when there is one
  * (the documented append writes "\n<line>\n"). *removed counts lines removed. */
-char *kernel_rt_tables_strip(const char *text, const char *name, int *removed);
+char *kernel_rt_tables_strip(const char *text, uint32_t table, const char *name, int *removed);
 
 /* ---- backends ------------------------------------------------------------ */
 typedef struct kernel kernel;
@@ -159,6 +168,12 @@ struct kernel {
  * *done (may be NULL) receives the number of kops applied (a failed nft
  * transaction applies none of its kops). */
 int kernel_apply(kernel *k, const kop *ops, size_t n, size_t *done, char *err, size_t errlen);
+/* Same, checking *cancel (set by a signal handler) before each kop or nft
+ * transaction: when it is non-zero, stops and returns KERNEL_CANCELLED with
+ * *done = the kops applied so far (the caller rolls them back). */
+#define KERNEL_CANCELLED (-2)
+int kernel_apply_cancellable(kernel *k, const kop *ops, size_t n, size_t *done,
+                             const volatile sig_atomic_t *cancel, char *err, size_t errlen);
 bool kernel_link_mac(kernel *k, const char *dev, char *mac, size_t len);
 void kernel_free(kernel *k);
 

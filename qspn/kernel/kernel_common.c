@@ -127,7 +127,26 @@ kop kop_simple(kop_type t)
     kop op;
     memset(&op, 0, sizeof op);
     op.type = t;
-    op.tolerant = (t == KOP_SWEEP || t == KOP_RT_TABLES_SWEEP);
+    op.tolerant = (t == KOP_SWEEP);
+    return op;
+}
+
+kop kop_link_del(const char *netns, const char *dev)
+{
+    kop op;
+    memset(&op, 0, sizeof op);
+    op.type = KOP_LINK_DEL;
+    copy_str(op.dev, sizeof op.dev, dev);
+    copy_str(op.netns, sizeof op.netns, netns);
+    return op;
+}
+
+kop kop_netns_del(const char *name)
+{
+    kop op;
+    memset(&op, 0, sizeof op);
+    op.type = KOP_NETNS_DEL;
+    copy_str(op.netns, sizeof op.netns, name);
     return op;
 }
 
@@ -177,9 +196,6 @@ const char *kop_format(const kop *op, const char *rt_tables, char *buf, size_t l
         break;
     case KOP_RT_TABLES_DEL:
         snprintf(buf, len, "sed -i '/xxx_table_%s_xxx/d' %s", op->table_name, rtt);
-        break;
-    case KOP_RT_TABLES_SWEEP:
-        snprintf(buf, len, "sed -i '/ # xxx_table_.*_xxx$/d' %s", rtt);
         break;
     case KOP_RULE_ADD:
     case KOP_RULE_DEL:
@@ -236,10 +252,17 @@ const char *kop_format(const kop *op, const char *rt_tables, char *buf, size_t l
         }
         break;
     case KOP_SWEEP:
-        snprintf(buf, len, "# sweep leftovers: rules to tables %d..%d, routes of tables %d..%d "
-                 "and proto %d, nft table %s %s",
-                 KERNEL_TABLE_FWD_MIN, KERNEL_TABLE_NTK, KERNEL_TABLE_FWD_MIN, KERNEL_TABLE_NTK,
+        snprintf(buf, len, "# sweep leftovers: routes of proto %d in every table, nft table %s %s",
                  KERNEL_RTPROT_QSPN, KERNEL_NFT_FAMILY, KERNEL_NFT_TABLE);
+        break;
+    case KOP_LINK_DEL:
+        if (op->netns[0])
+            snprintf(buf, len, "ip -n %s link del dev %s", op->netns, op->dev);
+        else
+            snprintf(buf, len, "ip link del dev %s", op->dev);
+        break;
+    case KOP_NETNS_DEL:
+        snprintf(buf, len, "ip netns del %s", op->netns);
         break;
     }
     return buf;
@@ -299,6 +322,12 @@ static bool is_nft(const kop *op)
 
 int kernel_apply(kernel *k, const kop *ops, size_t n, size_t *done, char *err, size_t errlen)
 {
+    return kernel_apply_cancellable(k, ops, n, done, NULL, err, errlen);
+}
+
+int kernel_apply_cancellable(kernel *k, const kop *ops, size_t n, size_t *done,
+                             const volatile sig_atomic_t *cancel, char *err, size_t errlen)
+{
     char line[KOP_STRLEN];
     size_t i = 0;
 
@@ -306,6 +335,10 @@ int kernel_apply(kernel *k, const kop *ops, size_t n, size_t *done, char *err, s
         *done = 0;
 
     while (i < n) {
+        if (cancel && *cancel) {
+            snprintf(err, errlen, "interrupted after %zu of %zu operations", i, n);
+            return KERNEL_CANCELLED;
+        }
         if (!is_nft(&ops[i])) {
             kop_format(&ops[i], k->rt_tables, line, sizeof line);
             g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE", "%s", line);
@@ -364,15 +397,16 @@ void kernel_free(kernel *k)
         k->vt->free(k);
 }
 
-/* "<digits> <name> # xxx_table_<name>_xxx"; name NULL matches any name. */
-static bool is_marker_line(const char *line, const char *name)
+/* "<table> <name> # xxx_table_<name>_xxx", exactly. */
+static bool is_marker_line(const char *line, uint32_t table, const char *name)
 {
     const char *p = line;
-    if (!g_ascii_isdigit(*p))
+    uint64_t num = 0;
+    if (!g_ascii_isdigit(*p) || (p[0] == '0' && g_ascii_isdigit(p[1])))
         return false;
-    while (g_ascii_isdigit(*p))
-        p++;
-    if (*p++ != ' ')
+    while (g_ascii_isdigit(*p) && num <= G_MAXUINT32)
+        num = num * 10 + (uint64_t)(*p++ - '0');
+    if (num != table || *p++ != ' ')
         return false;
     const char *nstart = p;
     while (*p && *p != ' ')
@@ -380,7 +414,7 @@ static bool is_marker_line(const char *line, const char *name)
     size_t nlen = (size_t)(p - nstart);
     if (nlen == 0)
         return false;
-    if (name && (strlen(name) != nlen || strncmp(name, nstart, nlen) != 0))
+    if (strlen(name) != nlen || strncmp(name, nstart, nlen) != 0)
         return false;
     if (strncmp(p, " # xxx_table_", 13) != 0)
         return false;
@@ -391,7 +425,7 @@ static bool is_marker_line(const char *line, const char *name)
     return strcmp(p, "_xxx") == 0;
 }
 
-char *kernel_rt_tables_strip(const char *text, const char *name, int *removed)
+char *kernel_rt_tables_strip(const char *text, uint32_t table, const char *name, int *removed)
 {
     size_t len = strlen(text);
     bool trailing_nl = len > 0 && text[len - 1] == '\n';
@@ -409,7 +443,7 @@ char *kernel_rt_tables_strip(const char *text, const char *name, int *removed)
         return g_strdup("");
     }
     for (gchar **l = lines; *l; l++) {
-        if (is_marker_line(*l, name)) {
+        if (is_marker_line(*l, table, name)) {
             count++;
             if (keep->len > 0 && ((const char *)g_ptr_array_index(keep, keep->len - 1))[0] == '\0')
                 g_ptr_array_remove_index(keep, keep->len - 1);
