@@ -212,13 +212,12 @@ start_daemon(Run *r, HnNs *ns, GString *why)
   ns->pid = pid;
   ns->exit_status = -1;
   r->any_daemon = TRUE;
-  /* ready = both FIFOs exist */
+  /* ready = the command FIFO exists (qspnd creates it last, docs/daemon.md) */
   char *cmd = g_build_filename(ns->control_dir, "cmd.fifo", NULL);
-  char *rsp = g_build_filename(ns->control_dir, "rsp.fifo", NULL);
   double end = hn_now() + r->o->start_deadline;
   ok = FALSE;
   while (!hn_interrupted) {
-    if (g_file_test(cmd, G_FILE_TEST_EXISTS) && g_file_test(rsp, G_FILE_TEST_EXISTS)) {
+    if (g_file_test(cmd, G_FILE_TEST_EXISTS)) {
       ok = TRUE;
       break;
     }
@@ -233,14 +232,13 @@ start_daemon(Run *r, HnNs *ns, GString *why)
       break;
     }
     if (hn_now() > end) {
-      g_string_append_printf(why, "qspnd of %s not ready (no cmd.fifo/rsp.fifo) after %.0fs", ns->name,
+      g_string_append_printf(why, "qspnd of %s not ready (no cmd.fifo) after %.0fs", ns->name,
                              r->o->start_deadline);
       break;
     }
     hn_sleep(0.02);
   }
   g_free(cmd);
-  g_free(rsp);
   return ok;
 }
 

@@ -1,6 +1,7 @@
 /* control.c - tokenizer, dispatch and reply framing of the control protocol. */
 #include "control.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,11 +11,56 @@ static void set_err(char *err, size_t errlen, const char *msg)
         g_strlcpy(err, msg, errlen);
 }
 
+void control_ignore_sigpipe(void)
+{
+    struct sigaction old, ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+        (void)sigaction(SIGPIPE, &ign, NULL);
+}
+
+bool control_id_valid(const char *id, size_t len)
+{
+    if (len == 0 || len > CONTROL_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!g_ascii_isalnum(id[i]) && id[i] != '_' && id[i] != '-')
+            return false;
+    return true;
+}
+
+bool control_split_request(const char *line, size_t len, char id[CONTROL_ID_MAX + 1],
+                           const char **cmd, size_t *cmdlen)
+{
+    size_t i = 0;
+    while (i < len && line[i] != ' ' && line[i] != '\t')
+        i++;
+    if (!control_id_valid(line, i))
+        return false;
+    memcpy(id, line, i);
+    id[i] = '\0';
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    *cmd = line + i;
+    *cmdlen = len - i;
+    return true;
+}
+
+char *control_reply_path(const char *dir, const char *id)
+{
+    gchar *name = g_strconcat(CONTROL_REPLY_PREFIX, id, CONTROL_REPLY_SUFFIX, NULL);
+    gchar *path = g_build_filename(dir, name, NULL);
+    g_free(name);
+    return path;
+}
+
 bool control_tokenize(const char *line, size_t len, control_args *out, char *err, size_t errlen)
 {
     out->argc = 0;
     out->argv[0] = NULL;
-    if (len > CONTROL_LINE_MAX - 1) {
+    if (len > CONTROL_REQUEST_MAX) {
         set_err(err, errlen, "line too long");
         return false;
     }
@@ -117,12 +163,12 @@ bad:
     return false;
 }
 
-bool control_dispatch(const control_command *table, size_t n, int argc, char **argv,
-                      GString *out, GString *err, void *user)
+const control_command *control_lookup(const control_command *table, size_t n, int argc,
+                                      char **argv, GString *err)
 {
     if (argc < 1) {
         g_string_append(err, "empty command");
-        return false;
+        return NULL;
     }
     for (size_t i = 0; i < n; i++) {
         if (strcmp(table[i].name, argv[0]) != 0)
@@ -131,13 +177,26 @@ bool control_dispatch(const control_command *table, size_t n, int argc, char **a
         if (nargs < table[i].min_args || nargs > table[i].max_args) {
             g_string_append_printf(err, "wrong number of arguments for %s (usage: %s)",
                                    table[i].name, table[i].usage);
-            return false;
+            return NULL;
         }
-        return table[i].fn(argc, argv, out, err, user);
+        return &table[i];
     }
     g_string_append(err, "unknown command ");
     append_word(err, argv[0]);
-    return false;
+    return NULL;
+}
+
+bool control_dispatch(const control_command *table, size_t n, int argc, char **argv,
+                      GString *out, GString *err, void *user)
+{
+    const control_command *c = control_lookup(table, n, argc, argv, err);
+    if (!c)
+        return false;
+    if (!c->fn) {
+        g_string_append_printf(err, "%s is asynchronous (needs the server)", c->name);
+        return false;
+    }
+    return c->fn(argc, argv, out, err, user);
 }
 
 bool control_handle_line(const control_command *table, size_t n, const char *line, size_t len,
@@ -156,7 +215,8 @@ bool control_handle_line(const control_command *table, size_t n, const char *lin
     return ok;
 }
 
-void control_frame_reply(GString *wire, const char *body, bool ok, const char *reason)
+void control_frame_reply(GString *wire, const char *id, const char *body, bool ok,
+                         const char *reason)
 {
     const char *p = body ? body : "";
     while (*p) {
@@ -170,11 +230,13 @@ void control_frame_reply(GString *wire, const char *body, bool ok, const char *r
         if (*p == '\n')
             p++;
     }
+    g_string_append(wire, ok ? CONTROL_TERM_OK " " : CONTROL_TERM_ERROR " ");
+    g_string_append(wire, id);
     if (ok) {
-        g_string_append(wire, CONTROL_TERM_OK "\n");
+        g_string_append_c(wire, '\n');
         return;
     }
-    g_string_append(wire, CONTROL_TERM_ERROR " ");
+    g_string_append_c(wire, ' ');
     const char *r = reason && *reason ? reason : "failed";
     for (; *r; r++) {
         unsigned char c = (unsigned char)*r;
@@ -183,7 +245,35 @@ void control_frame_reply(GString *wire, const char *body, bool ok, const char *r
     g_string_append_c(wire, '\n');
 }
 
-int control_parse_reply(const char *wire, size_t len, bool *ok, GString *body, GString *reason)
+/* "%ok <id>" / "%error <id> <reason>": 1 (fills *ok, *tid, reason span), 0 not a terminator. */
+static int parse_terminator(const char *line, size_t l, bool *ok, const char **tid, size_t *tidlen,
+                            const char **r, size_t *rl)
+{
+    size_t k;
+    if (l > 4 && memcmp(line, CONTROL_TERM_OK " ", 4) == 0) {
+        *ok = true;
+        k = 4;
+    } else if (l > 7 && memcmp(line, CONTROL_TERM_ERROR " ", 7) == 0) {
+        *ok = false;
+        k = 7;
+    } else {
+        return 0;
+    }
+    *tid = line + k;
+    while (k < l && line[k] != ' ')
+        k++;
+    *tidlen = (size_t)(line + k - *tid);
+    if (*ok && k != l)
+        return 0;
+    if (k < l)
+        k++;
+    *r = line + k;
+    *rl = l - k;
+    return control_id_valid(*tid, *tidlen) ? 1 : 0;
+}
+
+int control_parse_reply(const char *wire, size_t len, const char *id, bool *ok, GString *body,
+                        GString *reason, size_t *consumed)
 {
     size_t pos = 0;
     if (body)
@@ -194,36 +284,32 @@ int control_parse_reply(const char *wire, size_t len, bool *ok, GString *body, G
             return 0;
         size_t l = (size_t)(nl - (wire + pos));
         const char *line = wire + pos;
+        pos += l + 1;
         if (l >= 2 && line[0] == '%' && line[1] == '%') {
-            if (body) {
-                g_string_append_len(body, line + 1, (gssize)(l - 1));
-                g_string_append_c(body, '\n');
-            }
+            line++;
+            l--;
         } else if (l > 0 && line[0] == '%') {
-            size_t tl = strlen(CONTROL_TERM_ERROR);
-            if (l == strlen(CONTROL_TERM_OK) && memcmp(line, CONTROL_TERM_OK, l) == 0) {
-                *ok = true;
-                return 1;
+            const char *tid, *r;
+            size_t tl, rl;
+            bool tok;
+            if (!parse_terminator(line, l, &tok, &tid, &tl, &r, &rl))
+                return -1;
+            if (tl != strlen(id) || memcmp(tid, id, tl) != 0) {
+                if (consumed)
+                    *consumed = pos;
+                if (body)
+                    g_string_truncate(body, 0);
+                return 2;
             }
-            if (l >= tl && memcmp(line, CONTROL_TERM_ERROR, tl) == 0) {
-                *ok = false;
-                if (reason) {
-                    const char *r = line + tl;
-                    size_t rl = l - tl;
-                    if (rl > 0 && *r == ' ') {
-                        r++;
-                        rl--;
-                    }
-                    g_string_append_len(reason, r, (gssize)rl);
-                }
-                return 1;
-            }
-            return -1;
-        } else if (body) {
+            *ok = tok;
+            if (reason && !tok)
+                g_string_append_len(reason, r, (gssize)rl);
+            return 1;
+        }
+        if (body) {
             g_string_append_len(body, line, (gssize)l);
             g_string_append_c(body, '\n');
         }
-        pos += l + 1;
     }
     return 0;
 }

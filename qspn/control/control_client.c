@@ -1,4 +1,10 @@
-/* control_client.c - send one command to qspnd and read its framed reply. */
+/* control_client.c - send one request to qspnd and read its reply.
+ *
+ * The client creates its own reply FIFO, rsp-<id>.fifo (random 16-hex-digit
+ * id), opens it for reading (and for writing, so that it never reads EOF),
+ * writes "\n<id> <command>\n" to cmd.fifo in one atomic write, and reads until
+ * the terminator carrying its id.  Every wait is bounded by the deadline; the
+ * FIFO is removed on every path. */
 #include "control_client.h"
 #include "control.h"
 
@@ -6,8 +12,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+typedef struct {
+    gint64 deadline;
+    char id[CONTROL_ID_MAX + 1];
+    gchar *rsp;                  /* reply FIFO path, NULL until created */
+    int rfd, rwfd;
+} exchange;
 
 static gint64 ms_left(gint64 deadline)
 {
@@ -23,19 +36,116 @@ static void say(GString *s, const char *msg)
     }
 }
 
+static const char *make_reply_fifo(const char *dir, exchange *x)
+{
+    for (int attempt = 0; attempt < 8; attempt++) {
+        g_snprintf(x->id, sizeof x->id, "%08x%08x", g_random_int(), g_random_int());
+        gchar *path = control_reply_path(dir, x->id);
+        if (mkfifo(path, 0600) == 0) {
+            x->rsp = path;
+            x->rfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+            /* a writer of our own: reads never see EOF, we wait for the terminator */
+            x->rwfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            return x->rfd >= 0 && x->rwfd >= 0 ? NULL : "cannot open the reply FIFO";
+        }
+        int e = errno;
+        g_free(path);
+        if (e == ENOENT || e == ENOTDIR)
+            return "no qspnd control directory";
+        if (e != EEXIST)
+            return "cannot create the reply FIFO in the control directory";
+    }
+    return "cannot choose a free request id";
+}
+
+static const char *send_request(const char *dir, const exchange *x, const char *line)
+{
+    gchar *cmd = g_build_filename(dir, CONTROL_CMD_FIFO, NULL);
+    int cfd = open(cmd, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    g_free(cmd);
+    if (cfd < 0)
+        return "no qspnd answering (no command FIFO, or nobody reads it)";
+    /* the leading newline ends any partial line a dead writer left behind */
+    gchar *msg = g_strdup_printf("\n%s %s\n", x->id, line);
+    size_t ml = strlen(msg);
+    const char *why = NULL;
+    for (;;) {
+        ssize_t w = write(cfd, msg, ml);          /* <= PIPE_BUF: all or nothing */
+        if (w == (ssize_t)ml)
+            break;
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN && ms_left(x->deadline) > 0) {
+            struct pollfd p = { .fd = cfd, .events = POLLOUT };
+            (void)poll(&p, 1, (int)ms_left(x->deadline));
+            continue;
+        }
+        why = w < 0 && errno == EAGAIN ? "timeout sending the command (qspnd is not reading)"
+                                       : "cannot send the command";
+        break;
+    }
+    g_free(msg);
+    close(cfd);
+    return why;
+}
+
+/* Read the reply of x until its terminator.  Returns OK/ERROR or NOANSWER. */
+static control_client_status read_reply(exchange *x, GString *body, GString *reason)
+{
+    GString *wire = g_string_new(NULL);
+    GString *why = g_string_new(NULL);
+    control_client_status st = CONTROL_CLIENT_NOANSWER;
+    for (;;) {
+        bool ok = false;
+        size_t consumed = 0;
+        g_string_truncate(why, 0);
+        int pr = control_parse_reply(wire->str, wire->len, x->id, &ok, body, why, &consumed);
+        if (pr == 1) {
+            st = ok ? CONTROL_CLIENT_OK : CONTROL_CLIENT_ERROR;
+            say(reason, why->str);
+            break;
+        }
+        if (pr == 2) {              /* someone else's reply: discard it */
+            g_string_erase(wire, 0, (gssize)consumed);
+            continue;
+        }
+        if (pr < 0) {
+            say(reason, "malformed reply");
+            break;
+        }
+        if (wire->len > (size_t)CONTROL_REPLY_MAX) {
+            say(reason, "reply too large");
+            break;
+        }
+        gint64 left = ms_left(x->deadline);
+        if (left == 0) {
+            say(reason, "timeout waiting for the reply");
+            break;
+        }
+        struct pollfd p = { .fd = x->rfd, .events = POLLIN };
+        if (poll(&p, 1, (int)left) <= 0)
+            continue;                /* EINTR or timeout: the deadline decides */
+        char buf[8192];
+        ssize_t r = read(x->rfd, buf, sizeof buf);
+        if (r > 0)
+            g_string_append_len(wire, buf, r);
+    }
+    g_string_free(why, TRUE);
+    g_string_free(wire, TRUE);
+    return st;
+}
+
 control_client_status control_client_call_line(const char *dir, const char *line,
                                                double timeout_s, GString *body, GString *reason)
 {
-    size_t len = strlen(line);
+    control_ignore_sigpipe();
+    exchange x = { .rfd = -1, .rwfd = -1 };
     control_client_status st = CONTROL_CLIENT_NOANSWER;
-    int lfd = -1, rfd = -1, rwfd = -1, cfd = -1;
-    gchar *lock = NULL, *rsp = NULL, *cmd = NULL;
-    GString *wire = NULL;
-    gint64 deadline;
+    const char *why;
 
     if (body)
         g_string_truncate(body, 0);
-    if (len > CONTROL_LINE_MAX - 1) {
+    if (strlen(line) > CONTROL_CLIENT_COMMAND_MAX) {
         say(reason, "command too long");
         return CONTROL_CLIENT_USAGE;
     }
@@ -43,127 +153,25 @@ control_client_status control_client_call_line(const char *dir, const char *line
         say(reason, "command contains a newline");
         return CONTROL_CLIENT_USAGE;
     }
-    if (timeout_s <= 0)
+    if (!(timeout_s > 0))
         timeout_s = 5;
-    deadline = g_get_monotonic_time() + (gint64)(timeout_s * G_USEC_PER_SEC);
-    lock = g_build_filename(dir, CONTROL_LOCK_FILE, NULL);
-    rsp = g_build_filename(dir, CONTROL_RSP_FIFO, NULL);
-    cmd = g_build_filename(dir, CONTROL_CMD_FIFO, NULL);
-
-    lfd = open(lock, O_RDWR | O_CLOEXEC);
-    if (lfd < 0) {
-        say(reason, "no qspnd control directory (no lock file)");
-        goto out;
-    }
-    /* serialize clients */
-    while (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            say(reason, "cannot lock the control directory");
-            goto out;
-        }
-        if (ms_left(deadline) == 0) {
-            say(reason, "timeout waiting for another client");
-            goto out;
-        }
-        g_usleep(5000);
-    }
-    rfd = open(rsp, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (rfd < 0) {
-        say(reason, "no qspnd answering (no response FIFO)");
-        goto out;
-    }
-    /* a writer of our own: reads never see EOF, we wait for the terminator */
-    rwfd = open(rsp, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    /* drop anything left by a client that gave up */
-    {
-        char junk[4096];
-        while (read(rfd, junk, sizeof junk) > 0)
-            ;
-    }
-    cfd = open(cmd, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (cfd < 0) {
-        say(reason, "no qspnd answering (command FIFO has no reader)");
-        goto out;
-    }
-    {
-        gchar *msg = g_strconcat(line, "\n", NULL);
-        size_t ml = len + 1, off = 0;
-        while (off < ml) {
-            ssize_t w = write(cfd, msg + off, ml - off);
-            if (w > 0) {
-                off += (size_t)w;
-                continue;
-            }
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w < 0 && errno == EAGAIN && ms_left(deadline) > 0) {
-                struct pollfd p = { .fd = cfd, .events = POLLOUT };
-                (void)poll(&p, 1, (int)ms_left(deadline));
-                continue;
-            }
-            break;
-        }
-        g_free(msg);
-        if (off < ml) {
-            say(reason, "cannot send the command");
-            goto out;
-        }
-    }
-    wire = g_string_new(NULL);
-    for (;;) {
-        bool ok = false;
-        GString *why = g_string_new(NULL);
-        int pr = control_parse_reply(wire->str, wire->len, &ok, body, why);
-        if (pr == 1) {
-            st = ok ? CONTROL_CLIENT_OK : CONTROL_CLIENT_ERROR;
-            if (reason) {
-                g_string_truncate(reason, 0);
-                g_string_append(reason, why->str);
-            }
-            g_string_free(why, TRUE);
-            goto out;
-        }
-        g_string_free(why, TRUE);
-        if (pr < 0) {
-            say(reason, "malformed reply");
-            goto out;
-        }
-        gint64 left = ms_left(deadline);
-        if (left == 0) {
-            say(reason, "timeout waiting for the reply");
-            goto out;
-        }
-        struct pollfd p = { .fd = rfd, .events = POLLIN };
-        int n = poll(&p, 1, (int)left);
-        if (n < 0 && errno != EINTR) {
-            say(reason, "poll failed");
-            goto out;
-        }
-        if (n <= 0)
-            continue;
-        char buf[8192];
-        ssize_t r = read(rfd, buf, sizeof buf);
-        if (r > 0)
-            g_string_append_len(wire, buf, r);
-        else if (r == 0)
-            g_usleep(2000);      /* no writer at all: only possible if rwfd failed */
-    }
-out:
+    x.deadline = g_get_monotonic_time() + (gint64)(timeout_s * G_USEC_PER_SEC);
+    why = make_reply_fifo(dir, &x);
+    if (!why)
+        why = send_request(dir, &x, line);
+    if (why)
+        say(reason, why);
+    else
+        st = read_reply(&x, body, reason);
     if (st == CONTROL_CLIENT_NOANSWER && body)
         g_string_truncate(body, 0);
-    if (wire)
-        g_string_free(wire, TRUE);
-    if (cfd >= 0)
-        close(cfd);
-    if (rwfd >= 0)
-        close(rwfd);
-    if (rfd >= 0)
-        close(rfd);
-    if (lfd >= 0)
-        close(lfd);          /* releases the flock */
-    g_free(lock);
-    g_free(rsp);
-    g_free(cmd);
+    if (x.rwfd >= 0)
+        close(x.rwfd);
+    if (x.rfd >= 0)
+        close(x.rfd);
+    if (x.rsp)
+        (void)unlink(x.rsp);
+    g_free(x.rsp);
     return st;
 }
 

@@ -5,21 +5,30 @@
 
 #include <glib.h>
 
+#include "control.h"
+
+/* The client's ids are 16 hex digits: a command may have up to
+ * CONTROL_REQUEST_MAX - 17 bytes (4077). */
+#define CONTROL_CLIENT_ID_LEN 16
+#define CONTROL_CLIENT_COMMAND_MAX (CONTROL_REQUEST_MAX - CONTROL_CLIENT_ID_LEN - 1)
+
 typedef enum {
-    CONTROL_CLIENT_OK = 0,          /* reply "%ok" */
-    CONTROL_CLIENT_ERROR = 1,       /* reply "%error <reason>" */
+    CONTROL_CLIENT_OK = 0,          /* reply "%ok <id>" */
+    CONTROL_CLIENT_ERROR = 1,       /* reply "%error <id> <reason>" */
     CONTROL_CLIENT_USAGE = 2,       /* the command cannot be sent (too long, bad bytes) */
-    CONTROL_CLIENT_NOANSWER = 3,    /* no daemon, or no complete reply before the timeout */
+    CONTROL_CLIENT_NOANSWER = 3,    /* no daemon, or no complete reply before the timeout
+                                       (also: malformed or over-large reply) */
 } control_client_status;
 
 /* Send one command (the words of argv joined by single spaces) to the qspnd
  * whose control directory is dir, and wait at most timeout_s seconds (for the
- * lock, the send and the whole reply).  body receives the reply body, reason
+ * send and the whole reply; <= 0 means 5).  body receives the reply body, reason
  * the error reason (daemon's or local).  Either GString may be NULL. */
 control_client_status control_client_call(const char *dir, int argc, char **argv,
                                           double timeout_s, GString *body, GString *reason);
 
-/* Same with a ready-made line (without '\n'); sent as is (at most 4095 bytes). */
+/* Same with a ready-made line (without '\n'); sent as is (at most
+ * CONTROL_CLIENT_COMMAND_MAX bytes). */
 control_client_status control_client_call_line(const char *dir, const char *line,
                                                double timeout_s, GString *body, GString *reason);
 

@@ -1,150 +1,232 @@
-/* control_server.c - the FIFO pair of qspnd, read from the glib main loop.
+/* control_server.c - qspnd's command FIFO, read from a glib main context.
  *
  * cmd.fifo is opened O_RDONLY|O_NONBLOCK and also held open for writing by the
- * server itself, so that it never sees EOF when a client closes.  Commands are
- * processed one at a time in arrival order; each reply is written to rsp.fifo
- * (opened per reply, O_WRONLY|O_NONBLOCK: no reader means the client is gone
- * and the reply is dropped). */
-#include "control.h"
+ * server itself, so that it never sees EOF when a client closes.  Lines are
+ * "<id> <command>"; empty lines (the "\n" every client writes first, which ends
+ * any partial line a dead writer left) are ignored; a line whose first word is
+ * not a valid id cannot be answered and is dropped (counted).  Requests are
+ * executed one at a time in arrival order; while an asynchronous one is
+ * pending, later ones wait in a bounded queue.  A request is executed only if
+ * its reply FIFO exists and has a reader at the moment it is taken. */
+#include "control_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
-#include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define G_LOG_DOMAIN_CTL "qspn-control"
-#define REPLY_WRITE_TIMEOUT_MS 5000
+typedef struct {
+    char id[CONTROL_ID_MAX + 1];
+    char *cmd;
+    size_t len;
+    bool overlong;
+} ctl_queued;
 
-struct control_server {
-    char *dir;
-    char *cmd_path;
-    char *rsp_path;
-    int rfd;
-    int wfd;
-    guint watch;
-    const control_command *table;
-    size_t n;
-    void *user;
-    GString *pending;             /* bytes of the current line */
-    bool overlong;                /* current line exceeded CONTROL_LINE_MAX: discard to '\n' */
-    gint64 last_byte;             /* monotonic time of the last byte of a partial line */
-};
+static void schedule_queue(control_server *s);
 
-/* A partial line older than this is a dead writer's: dropped, not glued to the
- * next command. */
-#define PARTIAL_LINE_TIMEOUT_US (2 * G_USEC_PER_SEC)
-
-static void write_reply(control_server *s, const GString *wire)
+static void queued_free(ctl_queued *q)
 {
-    int fd = open(s->rsp_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        g_log_structured(G_LOG_DOMAIN_CTL, G_LOG_LEVEL_WARNING, "MESSAGE",
-                         "reply dropped: %s: %s", s->rsp_path, g_strerror(errno));
-        return;
-    }
-    size_t off = 0;
-    gint64 deadline = g_get_monotonic_time() + REPLY_WRITE_TIMEOUT_MS * 1000;
-    while (off < wire->len) {
-        ssize_t w = write(fd, wire->str + off, wire->len - off);
-        if (w > 0) {
-            off += (size_t)w;
-            continue;
-        }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && errno == EAGAIN) {
-            gint64 left = (deadline - g_get_monotonic_time()) / 1000;
-            if (left <= 0)
-                break;
-            struct pollfd p = { .fd = fd, .events = POLLOUT };
-            (void)poll(&p, 1, (int)left);
-            continue;
-        }
-        break;
-    }
-    if (off < wire->len)
-        g_log_structured(G_LOG_DOMAIN_CTL, G_LOG_LEVEL_WARNING, "MESSAGE",
-                         "reply truncated after %zu of %zu bytes", off, wire->len);
-    close(fd);
+    g_free(q->cmd);
+    g_free(q);
 }
 
-static void process_line(control_server *s, const char *line, size_t len, bool overlong)
+/* Answer id at once (no execution): malformed, stopping, queue full. */
+static void reply_now(control_server *s, const char *id, const char *reason)
 {
-    GString *out = g_string_new(NULL);
-    GString *err = g_string_new(NULL);
+    int fd = ctl_open_reply(s, id);
+    s->st.errors++;
+    CTL_LOG(G_LOG_LEVEL_MESSAGE, "request %s: error: %s", id, reason);
+    if (fd < 0) {
+        s->st.replies_dropped++;
+        return;
+    }
     GString *wire = g_string_new(NULL);
-    bool ok;
+    control_frame_reply(wire, id, NULL, false, reason);
+    ctl_out_send(s, fd, id, wire);
+}
 
-    if (overlong) {
-        g_string_append(err, "line too long");
-        ok = false;
-    } else {
-        ok = control_handle_line(s->table, s->n, line, len, out, err, s->user);
+static void set_word(control_request *req)
+{
+    const char *w = req->args.argc > 0 ? req->args.argv[0] : "";
+    size_t i = 0;
+    for (; w[i] && i + 1 < sizeof req->word; i++) {
+        unsigned char c = (unsigned char)w[i];
+        req->word[i] = (c >= 0x21 && c < 0x7f) ? (char)c : '?';
     }
-    {
-        /* log the command word only (bounded, printable) */
-        char word[40];
-        size_t wl = 0;
-        for (size_t i = 0; i < len && wl + 1 < sizeof word && !overlong; i++) {
-            unsigned char ch = (unsigned char)line[i];
-            if (ch == ' ' || ch == '\t')
-                break;
-            word[wl++] = (ch >= 0x21 && ch < 0x7f) ? (char)ch : '?';
+    req->word[i] = '\0';
+}
+
+void control_request_reply(control_request *req, bool ok, const char *body, const char *reason)
+{
+    control_server *s = req->srv;
+    if (s) {
+        GString *wire = g_string_new(NULL);
+        control_frame_reply(wire, req->id, body, ok, reason);
+        if (wire->len > CONTROL_REPLY_MAX) {
+            g_string_truncate(wire, 0);
+            ok = false;
+            reason = "reply too large";
+            control_frame_reply(wire, req->id, NULL, false, reason);
         }
-        word[wl] = '\0';
-        g_log_structured(G_LOG_DOMAIN_CTL, ok ? G_LOG_LEVEL_INFO : G_LOG_LEVEL_MESSAGE, "MESSAGE",
-                         "command '%s': %s%s", word, ok ? "ok" : "error: ", ok ? "" : err->str);
+        if (ok)
+            s->st.ok++;
+        else
+            s->st.errors++;
+        CTL_LOG(ok ? G_LOG_LEVEL_INFO : G_LOG_LEVEL_MESSAGE, "request %s '%s': %s%s", req->id,
+                req->word, ok ? "ok" : "error: ", ok ? "" : (reason && *reason ? reason : "failed"));
+        ctl_out_send(s, req->fd, req->id, wire);
+        req->fd = -1;
+        if (s->pending == req) {
+            s->pending = NULL;
+            if (s->queue.length > 0 && !s->idle)
+                schedule_queue(s);
+        }
+    } else if (req->fd >= 0) {
+        close(req->fd);
     }
-    control_frame_reply(wire, out->str, ok, err->str);
-    write_reply(s, wire);
-    g_string_free(out, TRUE);
+    g_free(req);
+}
+
+const char *control_request_id(const control_request *req)
+{
+    return req->id;
+}
+
+/* Execute one request now. */
+static void execute(control_server *s, const char *id, const char *cmd, size_t len, bool overlong)
+{
+    int fd = ctl_open_reply(s, id);
+    if (fd < 0) {
+        s->st.client_gone++;
+        CTL_LOG(G_LOG_LEVEL_MESSAGE, "request %s: the client is gone; not executed", id);
+        return;
+    }
+    control_request *req = g_new0(control_request, 1);
+    char e[128];
+    req->srv = s;
+    req->fd = fd;
+    g_strlcpy(req->id, id, sizeof req->id);
+    if (overlong) {
+        control_request_reply(req, false, NULL, "line too long");
+        return;
+    }
+    if (!control_tokenize(cmd, len, &req->args, e, sizeof e)) {
+        control_request_reply(req, false, NULL, e);
+        return;
+    }
+    set_word(req);
+    GString *err = g_string_new(NULL);
+    const control_command *c = control_lookup(s->table, s->n, req->args.argc, req->args.argv, err);
+    if (!c) {
+        control_request_reply(req, false, NULL, err->str);
+    } else if (c->async_fn) {
+        s->pending = req;
+        c->async_fn(req->args.argc, req->args.argv, req, s->user);
+    } else {
+        GString *out = g_string_new(NULL);
+        bool ok = c->fn(req->args.argc, req->args.argv, out, err, s->user);
+        control_request_reply(req, ok, out->str, err->str);
+        g_string_free(out, TRUE);
+    }
     g_string_free(err, TRUE);
-    g_string_free(wire, TRUE);
+}
+
+static gboolean run_queue(gpointer data)
+{
+    control_server *s = data;
+    g_source_unref(s->idle);
+    s->idle = NULL;
+    ctl_queued *q;
+    while (!s->pending && !s->stopped && (q = g_queue_pop_head(&s->queue))) {
+        execute(s, q->id, q->cmd, q->len, q->overlong);
+        queued_free(q);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void schedule_queue(control_server *s)
+{
+    s->idle = g_idle_source_new();
+    g_source_set_callback(s->idle, run_queue, s, NULL);
+    g_source_attach(s->idle, s->ctx);
+}
+
+static void handle_line(control_server *s, const char *line, size_t len, bool overlong)
+{
+    char id[CONTROL_ID_MAX + 1];
+    const char *cmd;
+    size_t cl;
+    if (len == 0 && !overlong)
+        return;                      /* the separator newline of a client */
+    if (!control_split_request(line, len, id, &cmd, &cl)) {
+        s->st.malformed++;
+        CTL_LOG(G_LOG_LEVEL_WARNING, "dropped a line of %zu%s bytes without a valid request id",
+                len, overlong ? "+" : "");
+        return;
+    }
+    s->st.requests++;
+    if (s->stopped) {
+        reply_now(s, id, "qspnd is stopping");
+    } else if (s->pending || s->queue.length > 0) {
+        if (s->queue.length >= CONTROL_QUEUE_MAX) {
+            s->st.queue_full++;
+            gchar *why = g_strdup_printf("command queue full (%d requests waiting)", CONTROL_QUEUE_MAX);
+            reply_now(s, id, why);
+            g_free(why);
+            return;
+        }
+        ctl_queued *q = g_new0(ctl_queued, 1);
+        g_strlcpy(q->id, id, sizeof q->id);
+        q->cmd = g_strndup(cmd, cl);
+        q->len = cl;
+        q->overlong = overlong;
+        g_queue_push_tail(&s->queue, q);
+    } else {
+        execute(s, id, cmd, cl, overlong);
+    }
+}
+
+static void feed(control_server *s, const char *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '\n') {
+            gchar *line = g_strndup(s->line->str, s->line->len);
+            size_t len = s->line->len;
+            bool overlong = s->overlong;
+            g_string_truncate(s->line, 0);
+            s->overlong = false;
+            handle_line(s, line, len, overlong);
+            g_free(line);
+        } else if (s->line->len < CONTROL_REQUEST_MAX) {
+            g_string_append_c(s->line, buf[i]);
+        } else {
+            s->overlong = true;     /* keep the first bytes: they carry the id */
+        }
+    }
+}
+
+static void drain(control_server *s)
+{
+    char buf[4096];
+    for (;;) {
+        ssize_t r = read(s->rfd, buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        feed(s, buf, (size_t)r);
+    }
 }
 
 static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 {
     control_server *s = data;
-    char buf[4096];
-
-    for (;;) {
-        ssize_t r = read(fd, buf, sizeof buf);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        gint64 now = g_get_monotonic_time();
-        if ((s->pending->len > 0 || s->overlong) && now - s->last_byte > PARTIAL_LINE_TIMEOUT_US) {
-            g_log_structured(G_LOG_DOMAIN_CTL, G_LOG_LEVEL_WARNING, "MESSAGE",
-                             "dropping a stale partial command line (%zu bytes)", s->pending->len);
-            g_string_truncate(s->pending, 0);
-            s->overlong = false;
-        }
-        s->last_byte = now;
-        for (ssize_t i = 0; i < r; i++) {
-            if (buf[i] == '\n') {
-                process_line(s, s->pending->str, s->pending->len, s->overlong);
-                g_string_truncate(s->pending, 0);
-                s->overlong = false;
-                if (s->watch == 0)          /* stopped by the handler (quit) */
-                    return G_SOURCE_REMOVE;
-                continue;
-            }
-            if (s->overlong)
-                continue;
-            if (s->pending->len >= CONTROL_LINE_MAX - 1) {
-                s->overlong = true;
-                g_string_truncate(s->pending, 0);
-                continue;
-            }
-            g_string_append_c(s->pending, buf[i]);
-        }
-    }
-    return G_SOURCE_CONTINUE;
+    s->reading = true;
+    drain(s);        /* after a stop (quit), the rest is answered "qspnd is stopping" */
+    s->reading = false;
+    return s->stopped ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
 static bool make_fifo(const char *path, GError **error)
@@ -163,35 +245,52 @@ static bool make_fifo(const char *path, GError **error)
     return true;
 }
 
+/* Reply FIFOs nobody reads any more (clients killed before they could remove
+ * them): the daemon removes them when it starts. */
+static void remove_stale_replies(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    if (!d)
+        return;
+    while ((name = g_dir_read_name(d))) {
+        if (!g_str_has_prefix(name, CONTROL_REPLY_PREFIX) || !g_str_has_suffix(name, CONTROL_REPLY_SUFFIX))
+            continue;
+        gchar *path = g_build_filename(dir, name, NULL);
+        struct stat st;
+        int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0)
+            close(fd);
+        else if (errno == ENXIO && lstat(path, &st) == 0 && S_ISFIFO(st.st_mode))
+            (void)unlink(path);
+        g_free(path);
+    }
+    g_dir_close(d);
+}
+
 control_server *control_server_new(const char *dir, const control_command *table, size_t n,
                                    void *user, GError **error)
 {
+    control_ignore_sigpipe();
     if (g_mkdir_with_parents(dir, 0700) != 0 || chmod(dir, 0700) != 0) {
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "control dir %s: %s",
                     dir, g_strerror(errno));
         return NULL;
     }
     control_server *s = g_new0(control_server, 1);
+    s->ctx = g_main_context_ref_thread_default();
     s->dir = g_strdup(dir);
     s->cmd_path = g_build_filename(dir, CONTROL_CMD_FIFO, NULL);
-    s->rsp_path = g_build_filename(dir, CONTROL_RSP_FIFO, NULL);
     s->rfd = s->wfd = -1;
     s->table = table;
     s->n = n;
     s->user = user;
-    s->pending = g_string_new(NULL);
-
-    gchar *lock = g_build_filename(dir, CONTROL_LOCK_FILE, NULL);
-    int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    g_free(lock);
-    if (lfd < 0) {
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "lock file: %s",
-                    g_strerror(errno));
-        goto fail;
-    }
-    close(lfd);
-    /* the response FIFO first: the command FIFO appearing means "ready" */
-    if (!make_fifo(s->rsp_path, error) || !make_fifo(s->cmd_path, error))
+    s->line = g_string_new(NULL);
+    s->outs = g_ptr_array_new();
+    s->reply_timeout_ms = CONTROL_REPLY_TIMEOUT_MS;
+    g_queue_init(&s->queue);
+    remove_stale_replies(dir);
+    if (!make_fifo(s->cmd_path, error))
         goto fail;
     s->rfd = open(s->cmd_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (s->rfd >= 0)
@@ -201,7 +300,9 @@ control_server *control_server_new(const char *dir, const control_command *table
                     s->cmd_path, g_strerror(errno));
         goto fail;
     }
-    s->watch = g_unix_fd_add(s->rfd, G_IO_IN, on_readable, s);
+    s->in_src = g_unix_fd_source_new(s->rfd, G_IO_IN);
+    g_source_set_callback(s->in_src, G_SOURCE_FUNC(on_readable), s, NULL);
+    g_source_attach(s->in_src, s->ctx);
     return s;
 fail:
     control_server_free(s);
@@ -210,14 +311,23 @@ fail:
 
 void control_server_stop(control_server *s)
 {
-    if (!s)
+    if (!s || s->stopped)
         return;
-    if (s->watch) {
-        g_source_remove(s->watch);
-        s->watch = 0;
+    s->stopped = true;
+    if (s->in_src) {
+        g_source_destroy(s->in_src);
+        g_source_unref(s->in_src);
+        s->in_src = NULL;
     }
     if (s->cmd_path)
         (void)unlink(s->cmd_path);
+    ctl_queued *q;
+    while ((q = g_queue_pop_head(&s->queue))) {
+        reply_now(s, q->id, "qspnd is stopping");
+        queued_free(q);
+    }
+    if (!s->reading && s->rfd >= 0)
+        drain(s);
 }
 
 void control_server_free(control_server *s)
@@ -225,15 +335,45 @@ void control_server_free(control_server *s)
     if (!s)
         return;
     control_server_stop(s);
+    if (s->idle) {
+        g_source_destroy(s->idle);
+        g_source_unref(s->idle);
+        s->idle = NULL;
+    }
+    if (s->pending) {
+        control_request *req = s->pending;
+        GString *wire = g_string_new(NULL);
+        s->pending = NULL;
+        control_frame_reply(wire, req->id, NULL, false, "qspnd stopped before the command completed");
+        s->st.errors++;
+        ctl_out_send(s, req->fd, req->id, wire);
+        req->fd = -1;
+        req->srv = NULL;           /* detached: its control_request_reply() only frees it */
+    }
+    ctl_out_flush(s, G_USEC_PER_SEC);
     if (s->rfd >= 0)
         close(s->rfd);
     if (s->wfd >= 0)
         close(s->wfd);
-    if (s->rsp_path)
-        (void)unlink(s->rsp_path);
+    g_main_context_unref(s->ctx);
     g_free(s->dir);
     g_free(s->cmd_path);
-    g_free(s->rsp_path);
-    g_string_free(s->pending, TRUE);
+    g_string_free(s->line, TRUE);
+    g_ptr_array_free(s->outs, TRUE);
     g_free(s);
+}
+
+void control_server_get_stats(const control_server *s, control_stats *out)
+{
+    *out = s->st;
+}
+
+void control_server_set_reply_timeout(control_server *s, guint ms)
+{
+    s->reply_timeout_ms = ms;
+}
+
+bool control_server_busy(const control_server *s)
+{
+    return s->pending != NULL;
 }

@@ -26,15 +26,44 @@ static bool valid_ifname(const char *dev)
     return true;
 }
 
+/* --max-destinations and the size of the start-up it bounds. */
+static bool check_size(qspnd_options *o, const char *maxdest, const char *topology,
+                       const char *address, char *err, size_t errlen)
+{
+    guint64 max = QSPND_MAX_DESTINATIONS_DEFAULT;
+    if (maxdest && !g_ascii_string_to_unsigned(maxdest, 10, 1, QSPND_MAX_DESTINATIONS_LIMIT,
+                                               &max, NULL)) {
+        snprintf(err, errlen, "bad --max-destinations '%.32s' (expected 1..%d)", maxdest,
+                 QSPND_MAX_DESTINATIONS_LIMIT);
+        return false;
+    }
+    o->max_destinations = (size_t)max;
+    o->n_destinations = ntk_destinations(&o->cfg.topo, &o->cfg.addr, o->cfg.subnet_level, NULL, 0);
+    if (o->n_destinations > o->max_destinations) {
+        snprintf(err, errlen,
+                 "--topology %.64s --address %.64s has %zu destinations (routes of table ntk), "
+                 "more than --max-destinations %zu",
+                 topology, address, o->n_destinations, o->max_destinations);
+        return false;
+    }
+    return true;
+}
+
 static const char description[] =
     "qspnd runs one system of a Netsukuku QSPN network (proof-of-concept).\n"
     "At start-up it programs the kernel as the original qspnclient (sysctls,\n"
     "10.0.0.x internal address on lo, link-locals, table ntk (251) and its rule,\n"
     "own addresses, unreachable routes, SNAT/NETMAP in nft table 'ip qspnd'),\n"
     "then serves commands on <control-dir>/cmd.fifo (see qspnctl).  quit,\n"
-    "SIGTERM and SIGINT remove everything it added.  Routes use protocol 15 (ntk).\n"
+    "SIGTERM and SIGINT remove everything it added, at any time (a start-up in\n"
+    "progress is rolled back).  Routes use protocol 15 (ntk).\n"
+    "One qspnd per network namespace and per control directory: a second one\n"
+    "exits 1 without touching anything.  SIGHUP reopens the log file, SIGUSR1\n"
+    "writes `show` to the log, SIGUSR2 the control-protocol counters.\n"
     "\n"
-    "Exit status: 0 clean quit, 1 runtime failure, 2 usage error.\n"
+    "Exit status: 0 clean quit (quit, SIGTERM, SIGINT), 1 runtime failure\n"
+    "(another qspnd owns the namespace or directory, no such interface, a kernel\n"
+    "operation failed), 2 usage error (including too many destinations).\n"
     "Example:\n"
     "  qspnd --topology 4.2.2.2 --address 3.0.1.0 -i eth1 -k \\\n"
     "        --linklocal eth1=169.254.69.30 --control-dir /run/qspnd/alfa\n";
@@ -43,7 +72,7 @@ int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size
 {
     gchar *topology = NULL, *address = NULL, *control_dir = NULL, *netns = NULL;
     gchar *rt_tables = NULL, *log_file = NULL;
-    gchar **ifaces = NULL, **lls = NULL;
+    gchar **ifaces = NULL, **lls = NULL, *maxdest = NULL;
     gint subnet = 0;
     gboolean serve_anon = FALSE, no_anon = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
@@ -70,6 +99,9 @@ int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size
           "rt_tables file to append table names to (default /etc/iproute2/rt_tables)", "PATH" },
         { "log-file", 0, 0, G_OPTION_ARG_FILENAME, &log_file,
           "append the log to PATH instead of stderr", "PATH" },
+        { "max-destinations", 0, 0, G_OPTION_ARG_STRING, &maxdest,
+          "refuse a topology/address with more destinations (routes of table ntk) "
+          "than N (default 65536, at most 16777216)", "N" },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
           "debug level: one line per kernel operation", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -113,6 +145,8 @@ int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size
         goto out;
     }
     o->cfg.subnet_level = subnet;
+    if (!check_size(o, maxdest, topology, address, err, errlen))
+        goto out;
     o->cfg.serve_anonymous = serve_anon;
     o->cfg.anonymize = !no_anon;
     for (gchar **p = ifaces; *p; p++) {
@@ -174,6 +208,7 @@ out:
     g_free(netns);
     g_free(rt_tables);
     g_free(log_file);
+    g_free(maxdest);
     g_strfreev(ifaces);
     g_strfreev(lls);
     return ret;

@@ -7,8 +7,16 @@
 
 #include "plan.h"
 
+/* Largest start-up accepted by default: destinations = routes in table ntk
+ * (each also changed once at start-up); --max-destinations raises it up to
+ * QSPND_MAX_DESTINATIONS_LIMIT. */
+#define QSPND_MAX_DESTINATIONS_DEFAULT 65536
+#define QSPND_MAX_DESTINATIONS_LIMIT 16777216
+
 typedef struct {
     qspnd_config cfg;
+    size_t n_destinations;       /* of cfg (routes of table ntk at start-up) */
+    size_t max_destinations;
     char *control_dir;
     char *netns;                 /* NULL: stay in the current namespace */
     char *rt_tables;
@@ -17,9 +25,10 @@ typedef struct {
 } qspnd_options;
 
 /* Parse argv (not modified).  Returns 0 on success, -1 on a usage error (one
- * line in err); --help prints the help and exits 0 (GOption).  Link-locals not
- * pinned with --linklocal are drawn at random: 169.254.X.Y, X in 1..254,
- * Y in 0..254. */
+ * line in err), including a topology/address with more destinations than
+ * --max-destinations; --help prints the help and exits 0 (GOption).
+ * Link-locals not pinned with --linklocal are drawn at random: 169.254.X.Y,
+ * X in 1..254, Y in 0..254. */
 int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size_t errlen);
 void qspnd_options_clear(qspnd_options *o);
 

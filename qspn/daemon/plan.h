@@ -1,5 +1,5 @@
 /* plan.h - qspnd's kernel plans as pure functions: the ordered list of kernel
- * operations (kops) of start-up, teardown, rollback and leftover sweep,
+ * operations (kops) of start-up, teardown and rollback,
  * computed from the configuration alone (unit-tested against the documents
  * with the recording kernel fake). */
 #ifndef QSPN_DAEMON_PLAN_H
@@ -47,14 +47,6 @@ GArray *plan_teardown(const qspnd_config *c);
  * start-up fails half-way).  Every kop is tolerant. */
 GArray *plan_rollback(const kop *applied, size_t n);
 
-/* State file: the addresses a start-up plan adds, one "addr <dev> <a.b.c.d>/<p>"
- * line each, so that a later start can remove them after a SIGKILL. */
-char *plan_state_text(const GArray *startup);
-
-/* Leftover sweep (before anything else at start-up): the addresses listed in
- * state_text (may be NULL), then KOP_SWEEP (rules to tables 200..251, routes of
- * those tables and of proto 15 (ntk), nft table ip qspnd) and KOP_RT_TABLES_SWEEP.
- * Every kop is tolerant.  Malformed state lines are ignored. */
-GArray *plan_sweep(const char *state_text);
+/* The state file and the leftover sweep plan: state.h. */
 
 #endif

@@ -1,283 +1,302 @@
-/* qspnd.c - main: wiring only (options, namespace, leftovers, start-up,
- * control FIFOs, signals, teardown).  See docs/daemon.md. */
+/* qspnd.c - main: wiring only.  Order (docs/daemon.md, "Start-up"):
+ *   options (usage errors: exit 2, nothing touched), log, signals, namespace,
+ *   ownership (network namespace, then control directory: another owner means
+ *   exit 1, nothing touched), validation (interfaces), leftover sweep of a
+ *   dead instance, state file, start-up (interruptible, rolled back), control
+ *   FIFO (= ready), main loop, teardown. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <glib.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "control.h"
 #include "kernel.h"
+#include "log.h"
 #include "options.h"
+#include "owner.h"
 #include "plan.h"
 #include "runtime.h"
+#include "signals.h"
+#include "state.h"
 
 #define DOMAIN "qspnd"
-#define STATE_FILE "qspnd.state"
-
-static FILE *log_out;
-static bool log_verbose;
-
-static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
-                                   gpointer user)
-{
-    const char *msg = "", *domain = "qspnd";
-    const char *lv;
-    if ((level & G_LOG_LEVEL_DEBUG) && !log_verbose)
-        return G_LOG_WRITER_HANDLED;
-    for (gsize i = 0; i < n; i++) {
-        if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
-            msg = fields[i].value;
-        else if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
-            domain = fields[i].value;
-    }
-    if (level & G_LOG_LEVEL_ERROR)
-        lv = "error";
-    else if (level & G_LOG_LEVEL_CRITICAL)
-        lv = "critical";
-    else if (level & G_LOG_LEVEL_WARNING)
-        lv = "warning";
-    else if (level & G_LOG_LEVEL_MESSAGE)
-        lv = "message";
-    else if (level & G_LOG_LEVEL_INFO)
-        lv = "info";
-    else
-        lv = "debug";
-    GDateTime *now = g_date_time_new_now_utc();
-    gchar *ts = g_date_time_format(now, "%H:%M:%S");
-    fprintf(log_out ? log_out : stderr, "%s.%03d %s %s: %s\n", ts,
-            g_date_time_get_microsecond(now) / 1000, lv, domain, msg);
-    fflush(log_out ? log_out : stderr);
-    g_free(ts);
-    g_date_time_unref(now);
-    return G_LOG_WRITER_HANDLED;
-}
-
 #define LOG(level, ...) g_log_structured(DOMAIN, level, "MESSAGE", __VA_ARGS__)
 
 static int enter_netns(const char *name)
 {
     gchar *path = g_build_filename("/run/netns", name, NULL);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        LOG(G_LOG_LEVEL_CRITICAL, "open %s: %s", path, g_strerror(errno));
-        g_free(path);
-        return -1;
-    }
-    int rc = setns(fd, CLONE_NEWNET);
-    int e = errno;
-    close(fd);
-    if (rc != 0) {
-        LOG(G_LOG_LEVEL_CRITICAL, "setns %s: %s", path, g_strerror(e));
-        g_free(path);
-        return -1;
-    }
-    LOG(G_LOG_LEVEL_INFO, "entered network namespace %s", name);
+    int rc = fd < 0 ? -1 : setns(fd, CLONE_NEWNET);
+    if (rc != 0)
+        LOG(G_LOG_LEVEL_CRITICAL, "%s %s: %s", fd < 0 ? "open" : "setns", path, g_strerror(errno));
+    else
+        LOG(G_LOG_LEVEL_INFO, "entered network namespace %s", name);
+    if (fd >= 0)
+        close(fd);
     g_free(path);
-    return 0;
+    return rc;
 }
 
-/* Another live qspnd owns the control directory? */
-static bool other_daemon_alive(const char *pidfile, long *pid_out)
+/* Both locks, then the PID file.  false (logged) when another qspnd owns the
+ * namespace or the directory: nothing has been touched. */
+static bool take_ownership(qspnd *d)
 {
-    gchar *text = NULL;
-    if (!g_file_get_contents(pidfile, &text, NULL, NULL))
+    char err[512];
+    const char *dir = d->opt.control_dir;
+    d->netns_lock = owner_netns_lock(err, sizeof err);
+    if (d->netns_lock < 0) {
+        LOG(G_LOG_LEVEL_CRITICAL, "%s", err);
         return false;
-    char *end = NULL;
-    long pid = strtol(text, &end, 10);
-    g_free(text);
-    if (pid <= 0 || pid == (long)getpid())
+    }
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        LOG(G_LOG_LEVEL_CRITICAL, "control dir %s: %s", dir, g_strerror(errno));
         return false;
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+    }
+    d->dir_lock = owner_dir_lock(dir, err, sizeof err);
+    if (d->dir_lock < 0) {
+        LOG(G_LOG_LEVEL_CRITICAL, "%s", err);
         return false;
-    gchar *comm_path = g_strdup_printf("/proc/%ld/comm", pid);
-    gchar *comm = NULL;
-    bool alive = false;
-    if (g_file_get_contents(comm_path, &comm, NULL, NULL))
-        alive = g_str_has_prefix(comm, "qspnd");
-    g_free(comm);
-    g_free(comm_path);
-    *pid_out = pid;
-    return alive;
+    }
+    d->state_path = g_build_filename(dir, CONTROL_STATE_FILE, NULL);
+    gchar *pidfile = g_build_filename(dir, CONTROL_PID_FILE, NULL);
+    gchar *pid = g_strdup_printf("%ld\n", (long)getpid());
+    GError *ge = NULL;
+    bool ok = chmod(dir, 0700) == 0 &&
+              g_file_set_contents_full(pidfile, pid, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &ge);
+    if (!ok)
+        LOG(G_LOG_LEVEL_CRITICAL, "control dir %s: %s", dir, ge ? ge->message : g_strerror(errno));
+    g_clear_error(&ge);
+    g_free(pid);
+    g_free(pidfile);
+    return ok;
 }
 
-static gboolean on_signal(gpointer data)
+/* Remove what a dead qspnd of this system left (its state file's records,
+ * routes of protocol 15, the nft table).  false when interrupted by a signal
+ * (the state file is kept for the next start). */
+static bool sweep_leftovers(qspnd *d)
+{
+    guint bad = 0;
+    GString *warn = g_string_new(NULL);
+    GError *ge = NULL;
+    char err[512];
+    GArray *recs = state_file_read(d->state_path, &bad, warn, &ge);
+    if (ge) {
+        LOG(G_LOG_LEVEL_WARNING, "state file: %s (its records are not swept)", ge->message);
+        g_error_free(ge);
+    }
+    if (recs)
+        LOG(G_LOG_LEVEL_MESSAGE, "state file of a dead qspnd found (%u records, %u bad lines): "
+            "removing its leftovers", recs->len, bad);
+    gchar **lines = g_strsplit(warn->str, "\n", -1);
+    for (gchar **l = lines; *l; l++)
+        if (**l)
+            LOG(G_LOG_LEVEL_WARNING, "%s", *l);
+    g_strfreev(lines);
+    g_string_free(warn, TRUE);
+    GArray *sw = state_sweep_plan(recs, d->opt.netns);
+    int rc = kernel_apply_cancellable(d->k, (const kop *)sw->data, sw->len, NULL, d->cancel, err,
+                                      sizeof err);
+    g_array_free(sw, TRUE);
+    if (recs)
+        g_array_free(recs, TRUE);
+    if (rc == KERNEL_CANCELLED)
+        return false;
+    (void)unlink(d->state_path);
+    return true;
+}
+
+static void log_show(const qspnd *d)
+{
+    gchar *s = qspnd_show_text(d);
+    gchar **lines = g_strsplit(s, "\n", -1);
+    for (gchar **l = lines; *l; l++)
+        if (**l)
+            LOG(G_LOG_LEVEL_MESSAGE, "SIGUSR1: show: %s", *l);
+    g_strfreev(lines);
+    g_free(s);
+}
+
+static void log_counters(const qspnd *d)
+{
+    control_stats st;
+    memset(&st, 0, sizeof st);
+    if (d->srv)
+        control_server_get_stats(d->srv, &st);
+    LOG(G_LOG_LEVEL_MESSAGE,
+        "SIGUSR2: control: requests %" G_GUINT64_FORMAT " ok %" G_GUINT64_FORMAT
+        " errors %" G_GUINT64_FORMAT " malformed %" G_GUINT64_FORMAT " client_gone %"
+        G_GUINT64_FORMAT " queue_full %" G_GUINT64_FORMAT " replies_dropped %" G_GUINT64_FORMAT,
+        st.requests, st.ok, st.errors, st.malformed, st.client_gone, st.queue_full,
+        st.replies_dropped);
+}
+
+static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 {
     qspnd *d = data;
+    unsigned bits = qspnd_signals_take();
+    if (bits & QSIG_HUP) {
+        if (qspnd_log_reopen())
+            LOG(G_LOG_LEVEL_MESSAGE, "SIGHUP: log file reopened");
+        else
+            LOG(G_LOG_LEVEL_WARNING, "SIGHUP: cannot reopen the log file; keeping the old one");
+    }
+    if (bits & QSIG_USR1)
+        log_show(d);
+    if (bits & QSIG_USR2)
+        log_counters(d);
+    if (!(bits & QSIG_STOP))
+        return G_SOURCE_CONTINUE;
     LOG(G_LOG_LEVEL_MESSAGE, "signal received: tearing down");
-    if (d->srv)
-        control_server_stop(d->srv);
+    control_server_stop(d->srv);
     d->exit_code = qspnd_teardown(d) == 0 ? 0 : 1;
     g_main_loop_quit(d->loop);
     return G_SOURCE_REMOVE;
 }
 
-static bool write_file(const char *path, const char *text)
+static gboolean on_owner_socket(gint fd, GIOCondition cond, gpointer data)
 {
+    owner_netns_drain(fd);
+    return G_SOURCE_CONTINUE;
+}
+
+/* Start-up proper: 0 running, 1 failure, 2 stopped by a signal (exit 0). */
+static int start(qspnd *d)
+{
+    char err[512];
     GError *ge = NULL;
-    if (!g_file_set_contents(path, text, -1, &ge)) {
-        LOG(G_LOG_LEVEL_CRITICAL, "%s", ge->message);
+    d->startup = plan_startup(&d->opt.cfg);
+    d->state = state_records_from_plan((const kop *)d->startup->data, d->startup->len);
+    if (!state_file_write(d->state_path, d->state, &ge)) {
+        LOG(G_LOG_LEVEL_CRITICAL, "state file: %s", ge->message);
         g_error_free(ge);
-        return false;
+        return 1;
     }
-    (void)chmod(path, 0600);
-    return true;
+    int rc = qspnd_start(d, err, sizeof err);
+    if (rc != 0) {
+        (void)unlink(d->state_path);
+        if (rc == KERNEL_CANCELLED) {
+            LOG(G_LOG_LEVEL_MESSAGE, "start-up interrupted by a signal; rolled back");
+            return 2;
+        }
+        LOG(G_LOG_LEVEL_CRITICAL, "start-up failed: %s", err);
+        return 1;
+    }
+    d->nodeid = (guint32)g_random_int_range(1, G_MAXINT32);
+    size_t ncmd = 0;
+    const control_command *tab = qspnd_command_table(&ncmd);
+    d->srv = control_server_new(d->opt.control_dir, tab, ncmd, d, &ge);
+    if (!d->srv) {
+        LOG(G_LOG_LEVEL_CRITICAL, "control: %s", ge->message);
+        g_error_free(ge);
+        if (qspnd_teardown(d) == 0)
+            (void)unlink(d->state_path);
+        return 1;
+    }
+    return 0;
+}
+
+static int run(qspnd *d)
+{
+    char err[512];
+    if (d->opt.netns && enter_netns(d->opt.netns) != 0)
+        return 1;
+    if (!take_ownership(d))
+        return 1;
+    d->k = kernel_netlink_new(d->opt.rt_tables, err, sizeof err);
+    if (!d->k) {
+        LOG(G_LOG_LEVEL_CRITICAL, "kernel: %s", err);
+        return 1;
+    }
+    /* validation: a start that cannot proceed touches nothing in the kernel */
+    if (!qspnd_read_macs(d, err, sizeof err)) {
+        LOG(G_LOG_LEVEL_CRITICAL, "%s", err);
+        return 1;
+    }
+    if (!sweep_leftovers(d) || qspnd_stop_requested) {
+        LOG(G_LOG_LEVEL_MESSAGE, "stopped by a signal before start-up");
+        return 0;
+    }
+    int rc = start(d);
+    if (rc != 0)
+        return rc == 2 ? 0 : 1;
+    for (size_t i = 0; i < d->opt.cfg.n_nics; i++) {
+        char ip[NTK_STRLEN];
+        ntk_ip_format(d->opt.cfg.nics[i].linklocal, ip, sizeof ip);
+        LOG(G_LOG_LEVEL_INFO, "handlednics: #%zu: %s = %s (has %s).", i, d->opt.cfg.nics[i].dev,
+            d->opt.cfg.nics[i].mac, ip);
+    }
+    LOG(G_LOG_LEVEL_MESSAGE, "started (%u kernel operations); control directory %s",
+        d->startup->len, d->opt.control_dir);
+    d->loop = g_main_loop_new(NULL, FALSE);
+    guint sig_src = g_unix_fd_add(qspnd_signals_fd(), G_IO_IN, on_signal, d);
+    guint own_src = g_unix_fd_add(d->netns_lock, G_IO_IN, on_owner_socket, NULL);
+    g_main_loop_run(d->loop);
+    g_source_remove(own_src);
+    if (g_main_context_find_source_by_id(NULL, sig_src))
+        g_source_remove(sig_src);
+    if (d->started)
+        d->exit_code = qspnd_teardown(d) == 0 ? 0 : 1;
+    if (d->exit_code == 0)
+        (void)unlink(d->state_path);     /* kept after a failed teardown: the next start sweeps */
+    LOG(G_LOG_LEVEL_MESSAGE, "Exiting.");
+    return d->exit_code;
+}
+
+static void cleanup(qspnd *d)
+{
+    if (d->srv)
+        control_server_free(d->srv);
+    if (d->loop)
+        g_main_loop_unref(d->loop);
+    if (d->startup)
+        g_array_free(d->startup, TRUE);
+    if (d->state)
+        g_array_free(d->state, TRUE);
+    kernel_free(d->k);
+    if (d->dir_lock >= 0) {
+        gchar *pidfile = g_build_filename(d->opt.control_dir, CONTROL_PID_FILE, NULL);
+        (void)unlink(pidfile);
+        g_free(pidfile);
+        owner_dir_unlock(d->dir_lock, d->opt.control_dir);
+    }
+    if (d->netns_lock >= 0)
+        close(d->netns_lock);
+    g_free(d->state_path);
+    qspnd_options_clear(&d->opt);
 }
 
 int main(int argc, char **argv)
 {
     qspnd d;
     char err[512];
-    gchar *pidfile = NULL, *statefile = NULL, *lockfile = NULL;
-    int ret = 1;
 
     memset(&d, 0, sizeof d);
-    d.exit_code = 0;
+    d.netns_lock = d.dir_lock = -1;
     if (qspnd_options_parse(argc, argv, &d.opt, err, sizeof err) != 0) {
         fprintf(stderr, "qspnd: %s (see --help)\n", err);
         return 2;
     }
-    log_verbose = d.opt.verbose;
-    if (d.opt.log_file) {
-        log_out = fopen(d.opt.log_file, "ae");
-        if (!log_out) {
-            fprintf(stderr, "qspnd: cannot open log file %s: %s\n", d.opt.log_file, g_strerror(errno));
-            qspnd_options_clear(&d.opt);
-            return 1;
-        }
+    if (!qspnd_log_init(d.opt.log_file, d.opt.verbose, err, sizeof err)) {
+        fprintf(stderr, "qspnd: %s\n", err);
+        qspnd_options_clear(&d.opt);
+        return 1;
     }
-    g_log_set_writer_func(log_writer, NULL, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    /* 1. the namespace, before anything else */
-    if (d.opt.netns && enter_netns(d.opt.netns) != 0)
-        goto out;
-
-    /* 2. the control directory and its owner */
-    if (g_mkdir_with_parents(d.opt.control_dir, 0700) != 0 || chmod(d.opt.control_dir, 0700) != 0) {
-        LOG(G_LOG_LEVEL_CRITICAL, "control dir %s: %s", d.opt.control_dir, g_strerror(errno));
-        goto out;
+    int ret = 1;
+    if (qspnd_signals_install() != 0) {
+        LOG(G_LOG_LEVEL_CRITICAL, "cannot install signal handlers: %s", g_strerror(errno));
+    } else {
+        d.cancel = &qspnd_stop_requested;
+        ret = run(&d);
     }
-    pidfile = g_build_filename(d.opt.control_dir, CONTROL_PID_FILE, NULL);
-    statefile = g_build_filename(d.opt.control_dir, STATE_FILE, NULL);
-    lockfile = g_build_filename(d.opt.control_dir, CONTROL_LOCK_FILE, NULL);
-    long other = 0;
-    if (other_daemon_alive(pidfile, &other)) {
-        LOG(G_LOG_LEVEL_CRITICAL, "another qspnd (pid %ld) owns %s", other, d.opt.control_dir);
-        g_free(pidfile);
-        g_free(statefile);
-        g_free(lockfile);
-        pidfile = statefile = lockfile = NULL;   /* not ours: leave them */
-        goto out;
-    }
-    {
-        gchar *stale = g_build_filename(d.opt.control_dir, CONTROL_CMD_FIFO, NULL);
-        (void)unlink(stale);   /* no FIFO before start-up is complete */
-        g_free(stale);
-    }
-    gchar *pidtext = g_strdup_printf("%ld\n", (long)getpid());
-    bool okpid = write_file(pidfile, pidtext);
-    g_free(pidtext);
-    if (!okpid)
-        goto out;
-
-    /* SIGTERM/SIGINT during start-up are handled as soon as the loop runs
-     * (right after start-up): a full teardown, never a half-programmed kernel */
-    d.loop = g_main_loop_new(NULL, FALSE);
-    g_unix_signal_add(SIGTERM, on_signal, &d);
-    g_unix_signal_add(SIGINT, on_signal, &d);
-
-    d.k = kernel_netlink_new(d.opt.rt_tables, err, sizeof err);
-    if (!d.k) {
-        LOG(G_LOG_LEVEL_CRITICAL, "kernel: %s", err);
-        goto out;
-    }
-
-    /* 3. leftovers of a previous qspnd killed with SIGKILL */
-    {
-        gchar *state = NULL;
-        bool had_state = g_file_get_contents(statefile, &state, NULL, NULL);
-        if (had_state)
-            LOG(G_LOG_LEVEL_MESSAGE, "state file of a previous run found: removing its leftovers");
-        GArray *sw = plan_sweep(state);
-        (void)kernel_apply(d.k, (const kop *)sw->data, sw->len, NULL, err, sizeof err);
-        g_array_free(sw, TRUE);
-        g_free(state);
-        (void)unlink(statefile);
-    }
-
-    /* 4. start-up */
-    if (!qspnd_read_macs(&d, err, sizeof err)) {
-        LOG(G_LOG_LEVEL_CRITICAL, "%s", err);
-        goto out;
-    }
-    d.startup = plan_startup(&d.opt.cfg);
-    {
-        gchar *st = plan_state_text(d.startup);
-        bool ok = write_file(statefile, st);
-        g_free(st);
-        if (!ok)
-            goto out;
-    }
-    if (qspnd_start(&d, err, sizeof err) != 0) {
-        LOG(G_LOG_LEVEL_CRITICAL, "start-up failed: %s", err);
-        (void)unlink(statefile);
-        goto out;
-    }
-    d.nodeid = (guint32)g_random_int_range(1, G_MAXINT32);
-
-    /* 5. control FIFOs: they appear only now ("started") */
-    size_t ncmd = 0;
-    const control_command *tab = qspnd_command_table(&ncmd);
-    GError *ge = NULL;
-    d.srv = control_server_new(d.opt.control_dir, tab, ncmd, &d, &ge);
-    if (!d.srv) {
-        LOG(G_LOG_LEVEL_CRITICAL, "control: %s", ge->message);
-        g_error_free(ge);
-        qspnd_teardown(&d);
-        (void)unlink(statefile);
-        goto out;
-    }
-    for (size_t i = 0; i < d.opt.cfg.n_nics; i++) {
-        char ip[NTK_STRLEN];
-        ntk_ip_format(d.opt.cfg.nics[i].linklocal, ip, sizeof ip);
-        LOG(G_LOG_LEVEL_INFO, "handlednics: #%zu: %s = %s (has %s).", i, d.opt.cfg.nics[i].dev,
-            d.opt.cfg.nics[i].mac, ip);
-    }
-    LOG(G_LOG_LEVEL_MESSAGE, "started (%u kernel operations); control directory %s",
-        d.startup->len, d.opt.control_dir);
-    g_main_loop_run(d.loop);
-
-    if (d.started)
-        d.exit_code = qspnd_teardown(&d) == 0 ? 0 : 1;
-    (void)unlink(statefile);
-    ret = d.exit_code;
-    LOG(G_LOG_LEVEL_MESSAGE, "Exiting.");
-out:
-    if (d.srv)
-        control_server_free(d.srv);
-    if (d.loop)
-        g_main_loop_unref(d.loop);
-    if (d.startup)
-        g_array_free(d.startup, TRUE);
-    kernel_free(d.k);
-    if (pidfile)
-        (void)unlink(pidfile);
-    if (lockfile)
-        (void)unlink(lockfile);
-    g_free(pidfile);
-    g_free(statefile);
-    g_free(lockfile);
-    qspnd_options_clear(&d.opt);
-    if (log_out)
-        fclose(log_out);
+    cleanup(&d);
+    qspnd_signals_uninstall();
+    qspnd_log_close();
     return ret;
 }

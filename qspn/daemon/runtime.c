@@ -24,18 +24,54 @@ int qspnd_start(qspnd *d, char *err, size_t errlen)
     size_t done = 0;
     if (!d->startup)
         d->startup = plan_startup(&d->opt.cfg);
-    if (kernel_apply(d->k, (const kop *)d->startup->data, d->startup->len, &done, err, errlen) != 0) {
+    int rc = kernel_apply_cancellable(d->k, (const kop *)d->startup->data, d->startup->len, &done,
+                                      d->cancel, err, errlen);
+    if (rc != 0) {
         GArray *rb = plan_rollback((const kop *)d->startup->data, done);
         char e2[256];
         g_log_structured(G_LOG_DOMAIN_D, G_LOG_LEVEL_WARNING, "MESSAGE",
-                         "start-up failed after %zu of %u operations; rolling back", done,
+                         "start-up %s after %zu of %u operations; rolling back",
+                         rc == KERNEL_CANCELLED ? "interrupted by a signal" : "failed", done,
                          d->startup->len);
         (void)kernel_apply(d->k, (const kop *)rb->data, rb->len, NULL, e2, sizeof e2);
         g_array_free(rb, TRUE);
-        return -1;
+        return rc == KERNEL_CANCELLED ? KERNEL_CANCELLED : -1;
     }
     d->started = true;
     return 0;
+}
+
+static bool same_record(const state_record *a, const state_record *b)
+{
+    GString *x = g_string_new(NULL), *y = g_string_new(NULL);
+    state_record_format(a, x);
+    state_record_format(b, y);
+    bool same = g_string_equal(x, y);
+    g_string_free(x, TRUE);
+    g_string_free(y, TRUE);
+    return same;
+}
+
+bool qspnd_state_record(qspnd *d, const state_record *r, GError **error)
+{
+    if (!d->state)
+        d->state = g_array_new(FALSE, TRUE, sizeof(state_record));
+    g_array_append_val(d->state, *r);
+    if (d->state_path && !state_file_write(d->state_path, d->state, error)) {
+        g_array_remove_index(d->state, d->state->len - 1);
+        return false;
+    }
+    return true;
+}
+
+bool qspnd_state_forget(qspnd *d, const state_record *r, GError **error)
+{
+    for (guint i = 0; d->state && i < d->state->len; i++)
+        if (same_record(&g_array_index(d->state, state_record, i), r)) {
+            g_array_remove_index(d->state, i);
+            return !d->state_path || state_file_write(d->state_path, d->state, error);
+        }
+    return true;
 }
 
 int qspnd_teardown(qspnd *d)
@@ -352,12 +388,15 @@ static bool cmd_show_local_identities(int argc, char **argv, GString *out, GStri
 static bool cmd_help(int argc, char **argv, GString *out, GString *err, void *user);
 
 static const control_command commands[] = {
-    { "quit", 0, 0, cmd_quit, "quit", "remove everything qspnd added to the kernel and exit" },
-    { "show", 0, 1, cmd_show, "show [--json]", "the whole state (identities, addresses, tables, rules, NAT)" },
-    { "show_handlednics", 0, 0, cmd_show_handlednics, "show_handlednics", "managed interfaces" },
-    { "show_local_identities", 0, 0, cmd_show_local_identities, "show_local_identities",
-      "local identities" },
-    { "help", 0, 0, cmd_help, "help", "this list" },
+    { .name = "quit", .fn = cmd_quit, .usage = "quit",
+      .help = "remove everything qspnd added to the kernel and exit" },
+    { .name = "show", .max_args = 1, .fn = cmd_show, .usage = "show [--json]",
+      .help = "the whole state (identities, addresses, tables, rules, NAT)" },
+    { .name = "show_handlednics", .fn = cmd_show_handlednics, .usage = "show_handlednics",
+      .help = "managed interfaces" },
+    { .name = "show_local_identities", .fn = cmd_show_local_identities,
+      .usage = "show_local_identities", .help = "local identities" },
+    { .name = "help", .fn = cmd_help, .usage = "help", .help = "this list" },
 };
 
 static bool cmd_help(int argc, char **argv, GString *out, GString *err, void *user)

@@ -3,11 +3,13 @@
 #define QSPN_DAEMON_RUNTIME_H
 
 #include <glib.h>
+#include <signal.h>
 
 #include "control.h"
 #include "kernel.h"
 #include "options.h"
 #include "plan.h"
+#include "state.h"
 
 typedef struct {
     qspnd_options opt;
@@ -18,6 +20,12 @@ typedef struct {
     GArray *startup;             /* the applied start-up plan (kop) */
     bool started;                /* start-up completed, teardown pending */
     int exit_code;
+    /* checked between start-up kernel operations (SIGTERM/SIGINT); NULL: never */
+    const volatile sig_atomic_t *cancel;
+    char *state_path;            /* <control-dir>/qspnd.state; NULL in unit tests */
+    GArray *state;               /* state_record: what this run recorded (write-ahead) */
+    int netns_lock;              /* owner.h; -1 when not held */
+    int dir_lock;
 } qspnd;
 
 /* The command table (quit, show, show_handlednics, show_local_identities, help). */
@@ -26,8 +34,17 @@ const control_command *qspnd_command_table(size_t *n);
 /* Fill nic MACs from the kernel; false (message in err) if a NIC is missing. */
 bool qspnd_read_macs(qspnd *d, char *err, size_t errlen);
 
-/* Apply the start-up plan (rolling back on failure).  0 on success. */
+/* Apply the start-up plan (rolling back on failure).  0 on success, -1 on a
+ * failure, KERNEL_CANCELLED when *d->cancel was set (rolled back too). */
 int qspnd_start(qspnd *d, char *err, size_t errlen);
+
+/* Write-ahead record of something this run is about to add that is not
+ * self-evidently qspnd's (a namespace, a macvlan, an rt_tables line...): the
+ * state file is rewritten (durably) before this returns true; call it BEFORE
+ * the kernel change.  qspnd_state_forget() after removing it again.  Without a
+ * state file (unit tests) both only update d->state. */
+bool qspnd_state_record(qspnd *d, const state_record *r, GError **error);
+bool qspnd_state_forget(qspnd *d, const state_record *r, GError **error);
 
 /* Apply the teardown plan once (later calls do nothing).  0 on success. */
 int qspnd_teardown(qspnd *d);

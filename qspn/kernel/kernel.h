@@ -17,6 +17,7 @@
 #ifndef QSPN_KERNEL_H
 #define QSPN_KERNEL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,8 +46,8 @@ typedef enum {
     KOP_ADDR_ADD,              /* addr/prefix dev, scope global */
     KOP_ADDR_DEL,
     KOP_RT_TABLES_ADD,         /* append "\n<table> <name> # xxx_table_<name>_xxx\n" */
-    KOP_RT_TABLES_DEL,         /* remove that line (and the blank line before it) */
-    KOP_RT_TABLES_SWEEP,       /* remove every qspnd marker line (leftovers) */
+    KOP_RT_TABLES_DEL,         /* remove that line, same number and name (and the blank
+                                  line before it) */
     KOP_RULE_ADD,              /* [fwmark M] table T, FR_ACT_TO_TBL */
     KOP_RULE_DEL,
     KOP_ROUTE_ADD,             /* NLM_F_CREATE|NLM_F_EXCL */
@@ -56,14 +57,16 @@ typedef enum {
     KOP_NFT_TABLE_ADD,         /* table ip qspnd and its three base chains */
     KOP_NAT_ADD,               /* one SNAT / NETMAP rule */
     KOP_NFT_TABLE_DEL,         /* delete table ip qspnd (with all its rules) */
-    KOP_SWEEP,                 /* leftovers: rules to 200..251, routes of 200..251 and
-                                  proto 15, nft table ip qspnd (tolerant) */
+    KOP_SWEEP,                 /* leftovers that are self-evidently qspnd's: every route
+                                  of protocol 15 (any table), nft table ip qspnd (tolerant) */
+    KOP_LINK_DEL,              /* delete virtual link dev (one with a link kind: macvlan,
+                                  veth, dummy...) in namespace netns ("" = own) */
+    KOP_NETNS_DEL,             /* `ip netns del netns`: unmount + unlink /run/netns/<netns>
+                                  (never the daemon's own namespace) */
     KOP_MARK_ADD,              /* nft: ether saddr <mac> meta mark set <fwmark> */
     KOP_NFT_CHAIN_FLUSH,       /* nft: flush chain ip qspnd <nft_chain> */
     KOP_NETNS_ADD,             /* create the named network namespace <netns> */
-    KOP_NETNS_DEL,             /* unmount and remove the named namespace <netns> */
     KOP_MACVLAN_ADD,           /* macvlan <dev> on <link> [address <mac>], moved into <netns> */
-    KOP_LINK_DEL,              /* delete link <dev> */
 } kop_type;
 
 /* Chains of the nftables table ip qspnd. */
@@ -114,7 +117,7 @@ typedef struct {
     char mac[18];
     /* KOP_MACVLAN_ADD: the lower device */
     char link[KOP_DEVLEN];
-    /* KOP_NETNS_*, KOP_MACVLAN_ADD: a named namespace (/run/netns/<netns>) */
+    /* KOP_NETNS_*, KOP_MACVLAN_ADD, KOP_LINK_DEL: a name under /run/netns ("" = own namespace) */
     char netns[KOP_NAMELEN];
     knft_chain nft_chain;      /* KOP_NFT_CHAIN_FLUSH */
 } kop;
@@ -130,12 +133,13 @@ kop kop_route(kop_type t, kroute_type rtype, ntk_cidr dst, uint32_t table, const
 kop kop_route_flush(uint32_t table, const char *name);
 kop kop_nat_snat(ntk_cidr match, uint32_t to);
 kop kop_nat_netmap(const ntk_netmap_rule *r);
-kop kop_simple(kop_type t);                           /* NFT_TABLE_ADD/DEL, SWEEP, RT_TABLES_SWEEP */
+kop kop_simple(kop_type t);                           /* NFT_TABLE_ADD/DEL, SWEEP */
+kop kop_link_del(const char *netns, const char *dev); /* netns NULL or "" = own */
+kop kop_netns_del(const char *name);
 kop kop_mark(const char *mac, uint32_t fwmark);
 kop kop_nft_chain_flush(knft_chain chain);
 kop kop_netns(kop_type add_or_del, const char *name);
 kop kop_macvlan(const char *dev, const char *link, const char *mac, const char *netns);
-kop kop_link_del(const char *dev);
 /* Table id of the main table: routes there print without "table". */
 #define KERNEL_TABLE_MAIN 254
 
@@ -155,10 +159,10 @@ const char *kop_format_nft(const kop *op, char *buf, size_t len);
 
 /* rt_tables text editing (used by the netlink backend, unit-tested): returns a
  * newly allocated (g_free) copy of text without the marker line(s)
- * "<n> <name> # xxx_table_<name>_xxx" (every qspnd marker line when name is NULL),
+ * "<table> <name> # xxx_table_<name>_xxx" (exactly that number and name),
  * each together with the empty line just before it when there is one
  * (the documented append writes "\n<line>\n"). *removed counts lines removed. */
-char *kernel_rt_tables_strip(const char *text, const char *name, int *removed);
+char *kernel_rt_tables_strip(const char *text, uint32_t table, const char *name, int *removed);
 
 /* ---- backends ------------------------------------------------------------ */
 typedef struct kernel kernel;
@@ -192,6 +196,12 @@ struct kernel {
  * *done (may be NULL) receives the number of kops applied (a failed nft
  * transaction applies none of its kops). */
 int kernel_apply(kernel *k, const kop *ops, size_t n, size_t *done, char *err, size_t errlen);
+/* Same, checking *cancel (set by a signal handler) before each kop or nft
+ * transaction: when it is non-zero, stops and returns KERNEL_CANCELLED with
+ * *done = the kops applied so far (the caller rolls them back). */
+#define KERNEL_CANCELLED (-2)
+int kernel_apply_cancellable(kernel *k, const kop *ops, size_t n, size_t *done,
+                             const volatile sig_atomic_t *cancel, char *err, size_t errlen);
 bool kernel_link_mac(kernel *k, const char *dev, char *mac, size_t len);
 void kernel_free(kernel *k);
 

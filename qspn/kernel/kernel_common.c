@@ -127,7 +127,26 @@ kop kop_simple(kop_type t)
     kop op;
     memset(&op, 0, sizeof op);
     op.type = t;
-    op.tolerant = (t == KOP_SWEEP || t == KOP_RT_TABLES_SWEEP);
+    op.tolerant = (t == KOP_SWEEP);
+    return op;
+}
+
+kop kop_link_del(const char *netns, const char *dev)
+{
+    kop op;
+    memset(&op, 0, sizeof op);
+    op.type = KOP_LINK_DEL;
+    copy_str(op.dev, sizeof op.dev, dev);
+    copy_str(op.netns, sizeof op.netns, netns);
+    return op;
+}
+
+kop kop_netns_del(const char *name)
+{
+    kop op;
+    memset(&op, 0, sizeof op);
+    op.type = KOP_NETNS_DEL;
+    copy_str(op.netns, sizeof op.netns, name);
     return op;
 }
 
@@ -168,15 +187,6 @@ kop kop_macvlan(const char *dev, const char *link, const char *mac, const char *
     copy_str(op.link, sizeof op.link, link);
     copy_str(op.mac, sizeof op.mac, mac);
     copy_str(op.netns, sizeof op.netns, netns);
-    return op;
-}
-
-kop kop_link_del(const char *dev)
-{
-    kop op;
-    memset(&op, 0, sizeof op);
-    op.type = KOP_LINK_DEL;
-    copy_str(op.dev, sizeof op.dev, dev);
     return op;
 }
 
@@ -238,9 +248,6 @@ const char *kop_format(const kop *op, const char *rt_tables, char *buf, size_t l
         break;
     case KOP_RT_TABLES_DEL:
         snprintf(buf, len, "sed -i '/xxx_table_%s_xxx/d' %s", op->table_name, rtt);
-        break;
-    case KOP_RT_TABLES_SWEEP:
-        snprintf(buf, len, "sed -i '/ # xxx_table_.*_xxx$/d' %s", rtt);
         break;
     case KOP_RULE_ADD:
     case KOP_RULE_DEL:
@@ -310,21 +317,22 @@ const char *kop_format(const kop *op, const char *rt_tables, char *buf, size_t l
     case KOP_NETNS_ADD:
         snprintf(buf, len, "ip netns add %s", op->netns);
         break;
-    case KOP_NETNS_DEL:
-        snprintf(buf, len, "ip netns del %s", op->netns);
-        break;
     case KOP_MACVLAN_ADD:
         snprintf(buf, len, "ip link add dev %s link %s%s%s type macvlan; ip link set dev %s netns %s",
                  op->dev, op->link, op->mac[0] ? " address " : "", op->mac, op->dev, op->netns);
         break;
-    case KOP_LINK_DEL:
-        snprintf(buf, len, "ip link delete %s type macvlan", op->dev);
-        break;
     case KOP_SWEEP:
-        snprintf(buf, len, "# sweep leftovers: rules to tables %d..%d, routes of tables %d..%d "
-                 "and proto %d, nft table %s %s",
-                 KERNEL_TABLE_FWD_MIN, KERNEL_TABLE_NTK, KERNEL_TABLE_FWD_MIN, KERNEL_TABLE_NTK,
+        snprintf(buf, len, "# sweep leftovers: routes of proto %d in every table, nft table %s %s",
                  KERNEL_RTPROT_QSPN, KERNEL_NFT_FAMILY, KERNEL_NFT_TABLE);
+        break;
+    case KOP_LINK_DEL:
+        if (op->netns[0])
+            snprintf(buf, len, "ip -n %s link del dev %s", op->netns, op->dev);
+        else
+            snprintf(buf, len, "ip link del dev %s", op->dev);
+        break;
+    case KOP_NETNS_DEL:
+        snprintf(buf, len, "ip netns del %s", op->netns);
         break;
     }
     return buf;
@@ -395,20 +403,27 @@ static bool is_nft(const kop *op)
            op->type == KOP_NFT_CHAIN_FLUSH;
 }
 
-static int apply_here(kernel *k, const kop *ops, size_t n, size_t *done, char *err, size_t errlen);
-
 int kernel_apply(kernel *k, const kop *ops, size_t n, size_t *done, char *err, size_t errlen)
+{
+    return kernel_apply_cancellable(k, ops, n, done, NULL, err, errlen);
+}
+
+static int apply_here(kernel *k, const kop *ops, size_t n, size_t *done,
+                      const volatile sig_atomic_t *cancel, char *err, size_t errlen);
+
+int kernel_apply_cancellable(kernel *k, const kop *ops, size_t n, size_t *done,
+                             const volatile sig_atomic_t *cancel, char *err, size_t errlen)
 {
     if (done)
         *done = 0;
     if (n == 0)
         return 0;
     if (!k->vt->enter)
-        return apply_here(k, ops, n, done, err, errlen);
+        return apply_here(k, ops, n, done, cancel, err, errlen);
     int token = k->vt->enter(k, err, errlen);
     if (token < 0)
         return -1;
-    int rc = apply_here(k, ops, n, done, err, errlen);
+    int rc = apply_here(k, ops, n, done, cancel, err, errlen);
     k->vt->leave(k, token);
     return rc;
 }
@@ -422,12 +437,17 @@ static void log_op(const kernel *k, const char *line)
         g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE", "%s", line);
 }
 
-static int apply_here(kernel *k, const kop *ops, size_t n, size_t *done, char *err, size_t errlen)
+static int apply_here(kernel *k, const kop *ops, size_t n, size_t *done,
+                      const volatile sig_atomic_t *cancel, char *err, size_t errlen)
 {
     char line[KOP_STRLEN];
     size_t i = 0;
 
     while (i < n) {
+        if (cancel && *cancel) {
+            snprintf(err, errlen, "interrupted after %zu of %zu operations", i, n);
+            return KERNEL_CANCELLED;
+        }
         if (!is_nft(&ops[i])) {
             kop_format(&ops[i], k->rt_tables, line, sizeof line);
             log_op(k, line);
@@ -486,15 +506,16 @@ void kernel_free(kernel *k)
         k->vt->free(k);
 }
 
-/* "<digits> <name> # xxx_table_<name>_xxx"; name NULL matches any name. */
-static bool is_marker_line(const char *line, const char *name)
+/* "<table> <name> # xxx_table_<name>_xxx", exactly. */
+static bool is_marker_line(const char *line, uint32_t table, const char *name)
 {
     const char *p = line;
-    if (!g_ascii_isdigit(*p))
+    uint64_t num = 0;
+    if (!g_ascii_isdigit(*p) || (p[0] == '0' && g_ascii_isdigit(p[1])))
         return false;
-    while (g_ascii_isdigit(*p))
-        p++;
-    if (*p++ != ' ')
+    while (g_ascii_isdigit(*p) && num <= G_MAXUINT32)
+        num = num * 10 + (uint64_t)(*p++ - '0');
+    if (num != table || *p++ != ' ')
         return false;
     const char *nstart = p;
     while (*p && *p != ' ')
@@ -502,7 +523,7 @@ static bool is_marker_line(const char *line, const char *name)
     size_t nlen = (size_t)(p - nstart);
     if (nlen == 0)
         return false;
-    if (name && (strlen(name) != nlen || strncmp(name, nstart, nlen) != 0))
+    if (strlen(name) != nlen || strncmp(name, nstart, nlen) != 0)
         return false;
     if (strncmp(p, " # xxx_table_", 13) != 0)
         return false;
@@ -513,7 +534,7 @@ static bool is_marker_line(const char *line, const char *name)
     return strcmp(p, "_xxx") == 0;
 }
 
-char *kernel_rt_tables_strip(const char *text, const char *name, int *removed)
+char *kernel_rt_tables_strip(const char *text, uint32_t table, const char *name, int *removed)
 {
     size_t len = strlen(text);
     bool trailing_nl = len > 0 && text[len - 1] == '\n';
@@ -531,7 +552,7 @@ char *kernel_rt_tables_strip(const char *text, const char *name, int *removed)
         return g_strdup("");
     }
     for (gchar **l = lines; *l; l++) {
-        if (is_marker_line(*l, name)) {
+        if (is_marker_line(*l, table, name)) {
             count++;
             if (keep->len > 0 && ((const char *)g_ptr_array_index(keep, keep->len - 1))[0] == '\0')
                 g_ptr_array_remove_index(keep, keep->len - 1);

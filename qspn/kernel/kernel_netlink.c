@@ -21,8 +21,11 @@
 #include <nftables/libnftables.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct {
@@ -270,44 +273,105 @@ static int delete_routes(nl_priv *p, uint32_t lo, uint32_t hi, int proto, char *
     return ret;
 }
 
-typedef struct {
-    GPtrArray *victims;
-} rule_filter;
+static int nl_nft_run(kernel *k, const kop *ops, size_t n, const char *script, bool tolerant,
+                      char *err, size_t errlen);
 
-static void collect_rule(struct nl_object *obj, void *arg)
+/* A name under /run/netns (as `ip netns` accepts it). */
+static bool netns_name_ok(const char *name)
 {
-    rule_filter *f = arg;
-    struct rtnl_rule *r = (struct rtnl_rule *)obj;
-    uint32_t t = rtnl_rule_get_table(r);
-    if (t >= KERNEL_TABLE_FWD_MIN && t <= KERNEL_TABLE_NTK) {
-        nl_object_get(obj);
-        g_ptr_array_add(f->victims, obj);
-    }
+    size_t l = strlen(name);
+    if (l == 0 || l >= KOP_NAMELEN || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return false;
+    return strchr(name, '/') == NULL;
 }
 
-static int delete_rules(nl_priv *p, char *err, size_t errlen)
+/* A NETLINK_ROUTE socket in namespace /run/netns/<name>: the thread enters it,
+ * connects, and comes back. */
+static struct nl_sock *socket_in_netns(const char *name, char *err, size_t errlen)
 {
-    struct nl_cache *cache = NULL;
-    int rc = rtnl_rule_alloc_cache(p->sk, AF_INET, &cache);
-    if (rc < 0)
-        return set_err_nl(err, errlen, "rule dump", rc);
-    rule_filter f = { g_ptr_array_new() };
-    nl_cache_foreach(cache, collect_rule, &f);
-    int ret = 0;
-    for (guint i = 0; i < f.victims->len; i++) {
-        struct rtnl_rule *r = g_ptr_array_index(f.victims, i);
-        rc = rtnl_rule_delete(p->sk, r, 0);
-        if (rc < 0 && ret == 0)
-            ret = set_err_nl(err, errlen, "rule del", rc);
-        rtnl_rule_put(r);
+    gchar *path = g_build_filename("/run/netns", name, NULL);
+    int tgt = open(path, O_RDONLY | O_CLOEXEC);
+    int cur = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    struct nl_sock *sk = NULL;
+    g_free(path);
+    if (tgt < 0 || cur < 0 || setns(tgt, CLONE_NEWNET) != 0) {
+        snprintf(err, errlen, "namespace %s: %s", name, g_strerror(errno));
+    } else {
+        sk = nl_socket_alloc();
+        if (sk && nl_connect(sk, NETLINK_ROUTE) < 0) {
+            nl_socket_free(sk);
+            sk = NULL;
+        }
+        if (setns(cur, CLONE_NEWNET) != 0) {
+            /* never go on in the wrong namespace */
+            g_log_structured("qspn-kernel", G_LOG_LEVEL_CRITICAL, "MESSAGE",
+                             "cannot return to the own network namespace: %s", g_strerror(errno));
+            abort();
+        }
+        if (!sk)
+            snprintf(err, errlen, "namespace %s: cannot open a netlink socket", name);
     }
-    g_ptr_array_free(f.victims, TRUE);
-    nl_cache_free(cache);
+    if (tgt >= 0)
+        close(tgt);
+    if (cur >= 0)
+        close(cur);
+    return sk;
+}
+
+static int do_link_del(nl_priv *p, const kop *op, char *err, size_t errlen)
+{
+    struct nl_sock *own = NULL, *sk = p->sk;
+    struct rtnl_link *link = NULL;
+    int ret = -1;
+    if (op->netns[0]) {
+        if (!netns_name_ok(op->netns))
+            return snprintf(err, errlen, "bad namespace name"), -1;
+        if (!(own = socket_in_netns(op->netns, err, errlen)))
+            return -1;
+        sk = own;
+    }
+    int rc = rtnl_link_get_kernel(sk, 0, op->dev, &link);
+    if (rc < 0 || !link) {
+        snprintf(err, errlen, "no such link '%s'", op->dev);
+    } else if (!rtnl_link_get_type(link)) {
+        /* only virtual links (macvlan, veth, dummy...) carry a kind */
+        snprintf(err, errlen, "refusing to delete '%s': not a virtual link", op->dev);
+    } else if ((rc = rtnl_link_delete(sk, link)) < 0) {
+        set_err_nl(err, errlen, "link del", rc);
+    } else {
+        ret = 0;
+    }
+    if (link)
+        rtnl_link_put(link);
+    if (own)
+        nl_socket_free(own);
     return ret;
 }
 
-static int nl_nft_run(kernel *k, const kop *ops, size_t n, const char *script, bool tolerant,
-                      char *err, size_t errlen);
+/* As `ip netns del`: lazy unmount, then unlink.  Never the namespace the
+ * calling thread is in. */
+static int do_netns_del(const kop *op, char *err, size_t errlen)
+{
+    struct stat ns, self;
+    if (!netns_name_ok(op->netns))
+        return snprintf(err, errlen, "bad namespace name"), -1;
+    gchar *path = g_build_filename("/run/netns", op->netns, NULL);
+    int ret = -1;
+    if (stat(path, &ns) != 0) {
+        snprintf(err, errlen, "%s: %s", path, g_strerror(errno));
+    } else if (stat("/proc/thread-self/ns/net", &self) == 0 && ns.st_dev == self.st_dev &&
+               ns.st_ino == self.st_ino) {
+        snprintf(err, errlen, "refusing to delete the own network namespace %s", op->netns);
+    } else {
+        (void)umount2(path, MNT_DETACH);       /* EINVAL when not mounted: unlink anyway */
+        if (unlink(path) != 0)
+            snprintf(err, errlen, "unlink %s: %s", path, g_strerror(errno));
+        else
+            ret = 0;
+    }
+    g_free(path);
+    return ret;
+}
 
 /* ip link add dev D link L [address M] type macvlan; ip link set dev D netns N */
 static int do_macvlan(nl_priv *p, const kop *op, char *err, size_t errlen)
@@ -358,15 +422,6 @@ static int do_macvlan(nl_priv *p, const kop *op, char *err, size_t errlen)
     return rc < 0 ? set_err_nl(err, errlen, "macvlan set netns", rc) : 0;
 }
 
-static int do_link_del(nl_priv *p, const kop *op, char *err, size_t errlen)
-{
-    struct rtnl_link *l = rtnl_link_alloc();
-    rtnl_link_set_name(l, op->dev);
-    int rc = rtnl_link_delete(p->sk, l);
-    rtnl_link_put(l);
-    return rc < 0 ? set_err_nl(err, errlen, "link delete", rc) : 0;
-}
-
 static int rt_tables_add(kernel *k, const kop *op, char *err, size_t errlen)
 {
     char line[KOP_NAMELEN * 2 + 64];
@@ -387,7 +442,7 @@ static int rt_tables_add(kernel *k, const kop *op, char *err, size_t errlen)
     return 0;
 }
 
-static int rt_tables_strip(kernel *k, const char *name, char *err, size_t errlen)
+static int rt_tables_strip(kernel *k, uint32_t table, const char *name, char *err, size_t errlen)
 {
     gchar *text = NULL;
     gsize len = 0;
@@ -398,7 +453,7 @@ static int rt_tables_strip(kernel *k, const char *name, char *err, size_t errlen
         return -1;
     }
     int removed = 0;
-    char *out = kernel_rt_tables_strip(text, name, &removed);
+    char *out = kernel_rt_tables_strip(text, table, name, &removed);
     int ret = 0;
     if (removed > 0) {
         /* rewrite in place: the file may be a bind mount target (ip netns exec) */
@@ -409,8 +464,8 @@ static int rt_tables_strip(kernel *k, const char *name, char *err, size_t errlen
         }
         if (fd >= 0)
             close(fd);
-    } else if (name) {
-        snprintf(err, errlen, "no line for table %s in %s", name, k->rt_tables);
+    } else {
+        snprintf(err, errlen, "no line for table %u %s in %s", table, name, k->rt_tables);
         ret = -1;
     }
     g_free(out);
@@ -432,9 +487,7 @@ static int nl_apply_one(kernel *k, const kop *op, char *err, size_t errlen)
     case KOP_RT_TABLES_ADD:
         return rt_tables_add(k, op, err, errlen);
     case KOP_RT_TABLES_DEL:
-        return rt_tables_strip(k, op->table_name, err, errlen);
-    case KOP_RT_TABLES_SWEEP:
-        return rt_tables_strip(k, NULL, err, errlen);
+        return rt_tables_strip(k, op->table, op->table_name, err, errlen);
     case KOP_RULE_ADD:
     case KOP_RULE_DEL:
         return do_rule(p, op, err, errlen);
@@ -445,22 +498,22 @@ static int nl_apply_one(kernel *k, const kop *op, char *err, size_t errlen)
     case KOP_ROUTE_FLUSH:
         return delete_routes(p, op->table, op->table, -1, err, errlen);
     case KOP_SWEEP: {
-        int r1 = delete_rules(p, err, errlen);
-        int r2 = delete_routes(p, KERNEL_TABLE_FWD_MIN, KERNEL_TABLE_NTK, KERNEL_RTPROT_QSPN, err, errlen);
+        /* no table range (1 > 0): only the protocol selects */
+        int r1 = delete_routes(p, 1, 0, KERNEL_RTPROT_QSPN, err, errlen);
         char nbuf[256];
         kop del = kop_simple(KOP_NFT_TABLE_DEL);
         del.tolerant = true;
-        int r3 = nl_nft_run(k, &del, 1, kop_format_nft(&del, nbuf, sizeof nbuf), true, err, errlen);
-        return (r1 || r2 || r3) ? -1 : 0;
+        int r2 = nl_nft_run(k, &del, 1, kop_format_nft(&del, nbuf, sizeof nbuf), true, err, errlen);
+        return (r1 || r2) ? -1 : 0;
     }
     case KOP_NETNS_ADD:
         return kernel_netns_create(op->netns, err, errlen);
-    case KOP_NETNS_DEL:
-        return kernel_netns_delete(op->netns, err, errlen);
     case KOP_MACVLAN_ADD:
         return do_macvlan(p, op, err, errlen);
     case KOP_LINK_DEL:
         return do_link_del(p, op, err, errlen);
+    case KOP_NETNS_DEL:
+        return do_netns_del(op, err, errlen);
     case KOP_NFT_TABLE_ADD:
     case KOP_NAT_ADD:
     case KOP_NFT_TABLE_DEL:

@@ -1,6 +1,6 @@
-/* test_control.c - control protocol: tokenizer bounds, dispatch through qspnd's
- * command table (kernel fake), reply framing, and a FIFO server/client round
- * trip in a temporary directory (no root needed). */
+/* test_control.c - control protocol: request ids, tokenizer bounds, reply
+ * framing with ids, dispatch through qspnd's command table (kernel fake).  The
+ * FIFO server and client are tested in test_control_server.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,18 +61,19 @@ static void test_tokenize(void **state)
     char *big = g_malloc(CONTROL_LINE_MAX + 10);
     memset(big, 'a', CONTROL_LINE_MAX + 10);
     tok_bad(big, CONTROL_LINE_MAX, "line too long");
-    /* the longest acceptable line: CONTROL_LINE_MAX - 1 bytes, words <= 256 */
-    for (size_t i = 0; i < CONTROL_LINE_MAX - 1; i++)
+    tok_bad(big, CONTROL_REQUEST_MAX + 1, "line too long");
+    /* the longest acceptable line: CONTROL_REQUEST_MAX bytes, words <= 256 */
+    for (size_t i = 0; i < CONTROL_REQUEST_MAX; i++)
         big[i] = (i % 101 == 100) ? ' ' : 'a';
     control_args *a = g_new(control_args, 1);
     char err[128];
-    assert_false(control_tokenize(big, CONTROL_LINE_MAX - 1, a, err, sizeof err));
+    assert_false(control_tokenize(big, CONTROL_REQUEST_MAX, a, err, sizeof err));
     assert_string_equal(err, "too many words");
     memset(big, 'a', 300);
     tok_bad(big, 300, "word too long");
     memset(big, ' ', CONTROL_LINE_MAX);
     memcpy(big, "show", 4);
-    assert_true(control_tokenize(big, CONTROL_LINE_MAX - 1, a, err, sizeof err));
+    assert_true(control_tokenize(big, CONTROL_REQUEST_MAX, a, err, sizeof err));
     assert_int_equal(a->argc, 1);
     g_free(a);
     g_free(big);
@@ -111,25 +112,79 @@ static void test_parse_long(void **state)
     g_string_free(e, TRUE);
 }
 
+static void test_request_split(void **state)
+{
+    char id[CONTROL_ID_MAX + 1];
+    const char *cmd = NULL;
+    size_t cl = 0;
+    assert_true(control_split_request("0123abcdEF_- show --json", 24, id, &cmd, &cl));
+    assert_string_equal(id, "0123abcdEF_-");
+    assert_int_equal(cl, 11);
+    assert_memory_equal(cmd, "show --json", 11);
+    assert_true(control_split_request("a\t \tquit", 8, id, &cmd, &cl));
+    assert_string_equal(id, "a");
+    assert_int_equal(cl, 4);
+    assert_true(control_split_request("abc", 3, id, &cmd, &cl));     /* empty command */
+    assert_int_equal(cl, 0);
+    /* ids: 1..32 of [0-9A-Za-z_-]; anything else cannot be answered */
+    const char *bad[] = { "", " show", "a/b show", "a.b show", "../x show", "é show", "a\x01 show",
+                          "%ok show", "qu\nit", "123456789012345678901234567890123 show" };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+        if (control_split_request(bad[i], strlen(bad[i]), id, &cmd, &cl))
+            fail_msg("accepted id in '%s'", bad[i]);
+    assert_true(control_split_request("12345678901234567890123456789012 x", 34, id, &cmd, &cl));
+    gchar *p = control_reply_path("/run/q", "abc");
+    assert_string_equal(p, "/run/q/rsp-abc.fifo");
+    g_free(p);
+}
+
 static void test_framing(void **state)
 {
     GString *wire = g_string_new(NULL);
-    control_frame_reply(wire, "a\n%b\nc", true, NULL);
-    assert_string_equal(wire->str, "a\n%%b\nc\n%ok\n");
+    control_frame_reply(wire, "id1", "a\n%b\nc", true, NULL);
+    assert_string_equal(wire->str, "a\n%%b\nc\n%ok id1\n");
     GString *body = g_string_new(NULL), *reason = g_string_new(NULL);
     bool ok = false;
-    assert_int_equal(control_parse_reply(wire->str, wire->len, &ok, body, reason), 1);
+    size_t used = 0;
+    assert_int_equal(control_parse_reply(wire->str, wire->len, "id1", &ok, body, reason, &used), 1);
     assert_true(ok);
     assert_string_equal(body->str, "a\n%b\nc\n");
-    assert_int_equal(control_parse_reply(wire->str, 4, &ok, body, reason), 0);
+    assert_int_equal(control_parse_reply(wire->str, 4, "id1", &ok, body, reason, &used), 0);
+    /* a body line "%ok id1" cannot end the reply: it is escaped */
+    g_string_truncate(wire, 0);
+    control_frame_reply(wire, "id1", "%ok id1\n%error id1 x", true, NULL);
+    assert_string_equal(wire->str, "%%ok id1\n%%error id1 x\n%ok id1\n");
+    assert_int_equal(control_parse_reply(wire->str, wire->len, "id1", &ok, body, reason, &used), 1);
+    assert_string_equal(body->str, "%ok id1\n%error id1 x\n");
 
     g_string_truncate(wire, 0);
-    control_frame_reply(wire, "", false, "bad\nthing");
-    assert_string_equal(wire->str, "%error bad thing\n");
-    assert_int_equal(control_parse_reply(wire->str, wire->len, &ok, body, reason), 1);
+    control_frame_reply(wire, "id2", "", false, "bad\nthing");
+    assert_string_equal(wire->str, "%error id2 bad thing\n");
+    assert_int_equal(control_parse_reply(wire->str, wire->len, "id2", &ok, body, reason, &used), 1);
     assert_false(ok);
     assert_string_equal(reason->str, "bad thing");
-    assert_int_equal(control_parse_reply("%what\n", 6, &ok, body, reason), -1);
+
+    /* the reply of another request is stale: reported with its length, to discard */
+    g_string_truncate(wire, 0);
+    control_frame_reply(wire, "old", "stale body", true, NULL);
+    size_t stale_len = wire->len;
+    control_frame_reply(wire, "new", "fresh", true, NULL);
+    assert_int_equal(control_parse_reply(wire->str, wire->len, "new", &ok, body, reason, &used), 2);
+    assert_int_equal(used, stale_len);
+    assert_string_equal(body->str, "");
+    assert_int_equal(control_parse_reply(wire->str + used, wire->len - used, "new", &ok, body, reason,
+                                         &used), 1);
+    assert_string_equal(body->str, "fresh\n");
+
+    const char *bad[] = { "%what\n", "%ok\n", "%ok \n", "%ok a b\n", "%error\n", "%ok a/b\n",
+                          "%error \n" };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+        if (control_parse_reply(bad[i], strlen(bad[i]), "a", &ok, body, reason, &used) != -1)
+            fail_msg("accepted terminator '%s'", bad[i]);
+    g_string_truncate(reason, 0);
+    assert_int_equal(control_parse_reply("%error a\n", 9, "a", &ok, body, reason, &used), 1);
+    assert_false(ok);
+    assert_string_equal(reason->str, "");
     g_string_free(wire, TRUE);
     g_string_free(body, TRUE);
     g_string_free(reason, TRUE);
@@ -250,179 +305,14 @@ static void test_dispatch(void **state)
     free_daemon(d);
 }
 
-/* ---- FIFO round trip ------------------------------------------------------- */
-
-typedef struct {
-    char *dir;
-    const char *line;
-    int status;
-    GString *body;
-    GString *reason;
-} call;
-
-static gpointer client_thread(gpointer data)
-{
-    call *c = data;
-    int st = control_client_call_line(c->dir, c->line, 5.0, c->body, c->reason);
-    g_atomic_int_set(&c->status, st);
-    return NULL;
-}
-
-static call *start_call(char *dir, const char *line, GThread **t)
-{
-    call *c = g_new0(call, 1);
-    c->dir = dir;
-    c->line = line;
-    c->status = -1;
-    c->body = g_string_new(NULL);
-    c->reason = g_string_new(NULL);
-    *t = g_thread_new("client", client_thread, c);
-    return c;
-}
-
-static void finish_call(call *c, GThread *t)
-{
-    while (g_atomic_int_get(&c->status) == -1 || g_main_context_pending(NULL))
-        g_main_context_iteration(NULL, FALSE), g_usleep(1000);
-    g_thread_join(t);
-}
-
-static void free_call(call *c)
-{
-    g_string_free(c->body, TRUE);
-    g_string_free(c->reason, TRUE);
-    g_free(c);
-}
-
-static void test_fifo_roundtrip(void **state)
-{
-    gchar *tmp = g_dir_make_tmp("qt-ctl-XXXXXX", NULL);
-    gchar *dir = g_build_filename(tmp, "ctl", NULL);
-    qspnd *d = make_daemon();
-    size_t n;
-    const control_command *t = qspnd_command_table(&n);
-    GError *ge = NULL;
-
-    /* no daemon yet: exit status 3 quickly */
-    GString *body = g_string_new(NULL), *reason = g_string_new(NULL);
-    assert_int_equal(control_client_call_line(dir, "show", 0.3, body, reason), CONTROL_CLIENT_NOANSWER);
-
-    control_server *s = control_server_new(dir, t, n, d, &ge);
-    assert_non_null(s);
-    struct stat st;
-    assert_int_equal(stat(dir, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0700);
-    gchar *cmdp = g_build_filename(dir, CONTROL_CMD_FIFO, NULL);
-    assert_int_equal(stat(cmdp, &st), 0);
-    assert_true(S_ISFIFO(st.st_mode));
-    assert_int_equal(st.st_mode & 0777, 0600);
-
-    GThread *th;
-    call *c = start_call(dir, "show_handlednics", &th);
-    finish_call(c, th);
-    assert_int_equal(c->status, CONTROL_CLIENT_OK);
-    assert_string_equal(c->body->str, "handlednics: #0: eth1 = 00:16:3E:FD:E2:AA (has 169.254.69.30).\n");
-    free_call(c);
-
-    c = start_call(dir, "frobnicate 1 2", &th);
-    finish_call(c, th);
-    assert_int_equal(c->status, CONTROL_CLIENT_ERROR);
-    assert_string_equal(c->reason->str, "unknown command 'frobnicate'");
-    free_call(c);
-
-    /* a big reply (show --json) and concurrent clients are serialized */
-    GThread *ths[4];
-    call *cs[4];
-    for (int i = 0; i < 4; i++)
-        cs[i] = start_call(dir, i % 2 ? "show --json" : "show", &ths[i]);
-    for (int i = 0; i < 4; i++) {
-        finish_call(cs[i], ths[i]);
-        assert_int_equal(cs[i]->status, CONTROL_CLIENT_OK);
-        assert_true(g_str_has_prefix(cs[i]->body->str, i % 2 ? "{" : "system "));
-        free_call(cs[i]);
-    }
-
-    /* an over-long line written raw gets "line too long", and the next command works */
-    {
-        gchar *lock = g_build_filename(dir, CONTROL_LOCK_FILE, NULL);
-        gchar *rsp = g_build_filename(dir, CONTROL_RSP_FIFO, NULL);
-        int rfd = open(rsp, O_RDONLY | O_NONBLOCK);
-        int wfd = open(cmdp, O_WRONLY | O_NONBLOCK);
-        assert_true(rfd >= 0 && wfd >= 0);
-        GString *lng = g_string_new(NULL);
-        for (int i = 0; i < 3 * CONTROL_LINE_MAX; i++)
-            g_string_append_c(lng, 'q');
-        g_string_append_c(lng, '\n');
-        size_t off = 0;
-        while (off < lng->len) {
-            ssize_t w = write(wfd, lng->str + off, lng->len - off);
-            if (w > 0)
-                off += (size_t)w;
-            g_main_context_iteration(NULL, FALSE);
-        }
-        GString *got = g_string_new(NULL);
-        bool ok = true;
-        GString *b2 = g_string_new(NULL), *r2 = g_string_new(NULL);
-        for (int spins = 0; spins < 5000; spins++) {
-            g_main_context_iteration(NULL, FALSE);
-            char buf[256];
-            ssize_t r = read(rfd, buf, sizeof buf);
-            if (r > 0)
-                g_string_append_len(got, buf, r);
-            if (control_parse_reply(got->str, got->len, &ok, b2, r2) == 1)
-                break;
-            g_usleep(1000);
-        }
-        assert_false(ok);
-        assert_string_equal(r2->str, "line too long");
-        close(wfd);
-        close(rfd);
-        g_string_free(lng, TRUE);
-        g_string_free(got, TRUE);
-        g_string_free(b2, TRUE);
-        g_string_free(r2, TRUE);
-        g_free(lock);
-        g_free(rsp);
-    }
-    c = start_call(dir, "show_local_identities", &th);
-    finish_call(c, th);
-    assert_int_equal(c->status, CONTROL_CLIENT_OK);
-    free_call(c);
-
-    /* client-side bounds */
-    GString *lng = g_string_new(NULL);
-    for (int i = 0; i < CONTROL_LINE_MAX; i++)
-        g_string_append_c(lng, 'a');
-    assert_int_equal(control_client_call_line(dir, lng->str, 1, body, reason), CONTROL_CLIENT_USAGE);
-    assert_int_equal(control_client_call_line(dir, "show\nquit", 1, body, reason), CONTROL_CLIENT_USAGE);
-    g_string_free(lng, TRUE);
-
-    control_server_free(s);
-    assert_int_equal(stat(cmdp, &st), -1);
-    /* daemon gone, FIFOs removed: status 3 */
-    assert_int_equal(control_client_call_line(dir, "show", 0.3, body, reason), CONTROL_CLIENT_NOANSWER);
-
-    gchar *lockp = g_build_filename(dir, CONTROL_LOCK_FILE, NULL);
-    g_unlink(lockp);
-    g_free(lockp);
-    g_rmdir(dir);
-    g_rmdir(tmp);
-    g_free(cmdp);
-    g_string_free(body, TRUE);
-    g_string_free(reason, TRUE);
-    free_daemon(d);
-    g_free(dir);
-    g_free(tmp);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokenize),
         cmocka_unit_test(test_parse_long),
+        cmocka_unit_test(test_request_split),
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_dispatch),
-        cmocka_unit_test(test_fifo_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,6 +71,16 @@ static void test_format(void **state)
                           C("10.0.0.40/31"), 3, false };
     op = kop_nat_netmap(&p);
     fmt_eq(&op, "iptables -t nat -A PREROUTING -d 10.0.0.12/31 -j NETMAP --to 10.0.0.40/31");
+    op = kop_simple(KOP_SWEEP);
+    assert_true(op.tolerant);
+    fmt_eq(&op, "# sweep leftovers: routes of proto 15 in every table, nft table ip qspnd");
+    op = kop_link_del(NULL, "ntkv0_eth1");
+    fmt_eq(&op, "ip link del dev ntkv0_eth1");
+    op = kop_link_del("ntkv0", "ntkv0_eth1");
+    fmt_eq(&op, "ip -n ntkv0 link del dev ntkv0_eth1");
+    op = kop_netns_del("ntkv0");
+    fmt_eq(&op, "ip netns del ntkv0");
+    assert_false(op.tolerant);
 }
 
 static void test_nft(void **state)
@@ -97,10 +107,11 @@ static void test_nft(void **state)
     assert_string_equal(kop_format_nft(&op, buf, sizeof buf), "");
 }
 
-static void strip_eq(const char *in, const char *name, const char *want, int want_removed)
+static void strip_eq(const char *in, uint32_t table, const char *name, const char *want,
+                     int want_removed)
 {
     int removed = -1;
-    char *out = kernel_rt_tables_strip(in, name, &removed);
+    char *out = kernel_rt_tables_strip(in, table, name, &removed);
     assert_string_equal(out, want);
     assert_int_equal(removed, want_removed);
     g_free(out);
@@ -110,19 +121,25 @@ static void test_rt_tables_strip(void **state)
 {
     const char *base = "255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n";
     gchar *with = g_strconcat(base, "\n251 ntk # xxx_table_ntk_xxx\n", NULL);
-    strip_eq(with, "ntk", base, 1);
-    strip_eq(with, NULL, base, 1);
-    strip_eq(with, "ntk_from_00:16:3E:5B:78:D5", with, 0);
+    strip_eq(with, 251, "ntk", base, 1);
+    strip_eq(with, 250, "ntk_from_00:16:3E:5B:78:D5", with, 0);
+    /* only the exact number and name: another program's line with the same
+     * marker form but another number stays */
+    strip_eq(with, 250, "ntk", with, 0);
     gchar *two = g_strconcat(with, "\n250 ntk_from_00:16:3E:5B:78:D5 # xxx_table_ntk_from_00:16:3E:5B:78:D5_xxx\n", NULL);
-    strip_eq(two, "ntk_from_00:16:3E:5B:78:D5", with, 1);
-    strip_eq(two, NULL, base, 2);
+    strip_eq(two, 250, "ntk_from_00:16:3E:5B:78:D5", with, 1);
+    strip_eq(two, 251, "ntk", "255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n"
+             "\n250 ntk_from_00:16:3E:5B:78:D5 # xxx_table_ntk_from_00:16:3E:5B:78:D5_xxx\n", 1);
     /* a line that only looks similar is kept; a user's blank line before a
-     * foreign line is kept */
-    strip_eq("1 ntk # xxx_table_ntk_xxx_not\n\n5 foo\n", NULL, "1 ntk # xxx_table_ntk_xxx_not\n\n5 foo\n", 0);
-    strip_eq("251 ntk # xxx_table_ntk_xxx", "ntk", "", 1);
-    strip_eq("", "ntk", "", 0);
+     * foreign line is kept; leading zeros are not our form */
+    strip_eq("1 ntk # xxx_table_ntk_xxx_not\n\n5 foo\n", 1, "ntk", "1 ntk # xxx_table_ntk_xxx_not\n\n5 foo\n", 0);
+    strip_eq("0251 ntk # xxx_table_ntk_xxx\n", 251, "ntk", "0251 ntk # xxx_table_ntk_xxx\n", 0);
+    strip_eq("99999999999999999999 ntk # xxx_table_ntk_xxx\n", 251, "ntk",
+             "99999999999999999999 ntk # xxx_table_ntk_xxx\n", 0);
+    strip_eq("251 ntk # xxx_table_ntk_xxx", 251, "ntk", "", 1);
+    strip_eq("", 251, "ntk", "", 0);
     /* no trailing newline in the original file */
-    strip_eq("0\tunspec\n\n251 ntk # xxx_table_ntk_xxx\n", "ntk", "0\tunspec\n", 1);
+    strip_eq("0\tunspec\n\n251 ntk # xxx_table_ntk_xxx\n", 251, "ntk", "0\tunspec\n", 1);
     g_free(with);
     g_free(two);
 }

@@ -141,19 +141,27 @@ static void test_routes_rules(void **state)
     has("ip rule", "lookup 251", false);
     has("ip rule", "fwmark 0xfa lookup 250", true);
 
-    /* sweep: rules to 200..251, routes of 200..251 and proto 15, nft table */
+    /* sweep: routes of protocol 15 in every table (and the nft table); never
+     * rules, nor other programs' routes, even in qspnd's table range */
     free(sh("ip route add unreachable 10.9.0.0/24 proto 15"));
     free(sh("ip route add unreachable 10.8.0.0/24"));
+    free(sh("ip route add unreachable 10.7.0.0/24 table 230 proto static"));
+    free(sh("ip rule add table 230"));
     free(sh("ip rule add table 100"));
     assert_int_equal(apply1(kop_simple(KOP_SWEEP)), 0);
-    has("ip rule", "lookup 250", false);
+    has("ip rule", "lookup 230", true);
     has("ip rule", "lookup 100", true);
+    has("ip rule", "fwmark 0xfa lookup 250", true);
     has("ip route show table 250", "10.0.0", false);
     has("ip route show", "10.9.0.0", false);
     has("ip route show", "10.8.0.0", true);
+    has("ip route show table 230", "10.7.0.0", true);
     has("ip route show", "169.254.119.176", true);
+    free(sh("ip rule del table 230"));
     free(sh("ip rule del table 100"));
+    assert_int_equal(apply1(kop_rule(KOP_RULE_DEL, 250, 250, "x")), 0);
     free(sh("ip route del unreachable 10.8.0.0/24"));
+    free(sh("ip route del unreachable 10.7.0.0/24 table 230"));
 }
 
 static void test_nft(void **state)
@@ -200,13 +208,73 @@ static void test_rt_tables_file(void **state)
                               "\n250 ntk_from_00:16:3E:5B:78:D5 # xxx_table_ntk_from_00:16:3E:5B:78:D5_xxx\n", NULL);
     assert_string_equal(t, want);
     g_free(t);
+    /* exact number and name: another program's marker line stays */
+    assert_int_equal(apply1(kop_rt_tables(KOP_RT_TABLES_DEL, 250, "ntk")), -1);
     assert_int_equal(apply1(kop_rt_tables(KOP_RT_TABLES_DEL, 251, "ntk")), 0);
     assert_int_equal(apply1(kop_rt_tables(KOP_RT_TABLES_DEL, 251, "ntk")), -1);
-    assert_int_equal(apply1(kop_simple(KOP_RT_TABLES_SWEEP)), 0);
+    assert_int_equal(apply1(kop_rt_tables(KOP_RT_TABLES_DEL, 250, "ntk_from_00:16:3E:5B:78:D5")), 0);
     assert_true(g_file_get_contents(RT, &t, NULL, NULL));
     assert_string_equal(t, orig);
     g_free(t);
     g_free(want);
+}
+
+static char NS1[64], NS2[64];
+
+static int netns_cleanup(void **state)
+{
+    gchar *c = g_strdup_printf("sh -c 'ip netns del %s; ip netns del %s' ", NS1, NS2);
+    free(sh(c));
+    g_free(c);
+    free(sh("sh -c 'ip link del qtv0'"));
+    return 0;
+}
+
+static void test_link_netns_del(void **state)
+{
+    char err[256];
+    g_snprintf(NS1, sizeof NS1, "qt-%ld-kn", (long)getpid());
+    g_snprintf(NS2, sizeof NS2, "qt-%ld-self", (long)getpid());
+    /* a virtual link of the own namespace */
+    free(sh("ip link add qtv0 type veth peer name qtv1"));
+    assert_int_equal(apply1(kop_link_del(NULL, "qtv0")), 0);
+    has("ip -o link", "qtv0", false);
+    has("ip -o link", "qtv1", false);
+    assert_int_equal(apply1(kop_link_del(NULL, "qtv0")), -1);
+    /* never a link without a kind (lo, a physical NIC) */
+    kop lo = kop_link_del("", "lo");
+    assert_int_equal(kernel_apply(K, &lo, 1, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a virtual link"));
+    has("ip -o link", "lo:", true);
+    /* a link in another namespace, then the namespace (as `ip netns del`) */
+    gchar *c = g_strdup_printf("ip netns add %s", NS1);
+    free(sh(c));
+    g_free(c);
+    c = g_strdup_printf("ip -n %s link add d1 type veth peer name d2", NS1);
+    free(sh(c));
+    g_free(c);
+    assert_int_equal(apply1(kop_link_del(NS1, "d1")), 0);
+    c = g_strdup_printf("ip -n %s -o link", NS1);
+    has(c, "d1", false);
+    g_free(c);
+    gchar *path = g_strdup_printf("/run/netns/%s", NS1);
+    assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+    assert_int_equal(apply1(kop_netns_del(NS1)), 0);
+    assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    assert_int_equal(apply1(kop_netns_del(NS1)), -1);
+    g_free(path);
+    assert_int_equal(apply1(kop_netns_del("../etc")), -1);
+    /* never the namespace the daemon is in */
+    c = g_strdup_printf("ip netns attach %s %ld", NS2, (long)getpid());
+    free(sh(c));
+    g_free(c);
+    path = g_strdup_printf("/run/netns/%s", NS2);
+    assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+    kop self = kop_netns_del(NS2);
+    assert_int_equal(kernel_apply(K, &self, 1, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "refusing"));
+    assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+    g_free(path);
 }
 
 int main(void)
@@ -237,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_routes_rules),
         cmocka_unit_test(test_nft),
         cmocka_unit_test(test_rt_tables_file),
+        cmocka_unit_test_teardown(test_link_netns_del, netns_cleanup),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     kernel_free(K);

@@ -1,0 +1,54 @@
+/* control_internal.h - shared by control_server.c (requests) and control_out.c
+ * (non-blocking reply delivery).  Not part of the public API. */
+#ifndef QSPN_CONTROL_INTERNAL_H
+#define QSPN_CONTROL_INTERNAL_H
+
+#include "control.h"
+
+#define CTL_DOMAIN "qspn-control"
+#define CTL_LOG(level, ...) g_log_structured(CTL_DOMAIN, level, "MESSAGE", __VA_ARGS__)
+
+struct control_server {
+    GMainContext *ctx;
+    char *dir;
+    char *cmd_path;
+    int rfd;                       /* cmd.fifo, read end (non-blocking) */
+    int wfd;                       /* our own write end: reads never see EOF */
+    GSource *in_src;
+    const control_command *table;
+    size_t n;
+    void *user;
+    GString *line;                 /* bytes of the current line (bounded) */
+    bool overlong;                 /* current line exceeded CONTROL_REQUEST_MAX */
+    bool stopped;
+    bool reading;                  /* inside the cmd.fifo callback */
+    GQueue queue;                  /* ctl_queued*, behind a pending async request */
+    control_request *pending;      /* the asynchronous request being executed */
+    GSource *idle;                 /* runs the queue after an async completion */
+    GPtrArray *outs;               /* ctl_out*, replies being written */
+    guint reply_timeout_ms;
+    control_stats st;
+};
+
+struct control_request {
+    control_server *srv;           /* NULL once detached (server freed) */
+    char id[CONTROL_ID_MAX + 1];
+    char word[48];                 /* command word, printable, for the log */
+    int fd;                        /* write end of the client's reply FIFO */
+    control_args args;
+};
+
+/* Open the reply FIFO of id for writing, non-blocking.  -1 when it does not
+ * exist, has no reader (then the stale FIFO is removed) or is not a FIFO. */
+int ctl_open_reply(const control_server *s, const char *id);
+
+/* Deliver wire (a framed reply) on fd without blocking: what cannot be written
+ * now is written from the main loop until the reply deadline.  Takes fd and
+ * wire. */
+void ctl_out_send(control_server *s, int fd, const char *id, GString *wire);
+
+/* Block at most budget_us delivering the replies still being written; drop
+ * the rest. */
+void ctl_out_flush(control_server *s, gint64 budget_us);
+
+#endif
