@@ -72,8 +72,8 @@ int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size
 {
     gchar *topology = NULL, *address = NULL, *control_dir = NULL, *netns = NULL;
     gchar *rt_tables = NULL, *log_file = NULL;
-    gchar **ifaces = NULL, **lls = NULL, *maxdest = NULL;
-    gint subnet = 0;
+    gchar **ifaces = NULL, **lls = NULL, *maxdest = NULL, *ns_prefix = NULL;
+    gint subnet = 0, hello_ms = QSPND_HELLO_MS_DEFAULT, dead_ms = QSPND_DEAD_MS_DEFAULT;
     gboolean serve_anon = FALSE, no_anon = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
         { "topology", 't', 0, G_OPTION_ARG_STRING, &topology,
@@ -102,6 +102,13 @@ int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size
         { "max-destinations", 0, 0, G_OPTION_ARG_STRING, &maxdest,
           "refuse a topology/address with more destinations (routes of table ntk) "
           "than N (default 65536, at most 16777216)", "N" },
+        { "identity-ns-prefix", 0, 0, G_OPTION_ARG_STRING, &ns_prefix,
+          "name identity namespaces PREFIX<name> (default: '<netns>-', or 'qspnd-')", "PREFIX" },
+        { "hello-interval", 0, 0, G_OPTION_ARG_INT, &hello_ms,
+          "milliseconds between HELLOs on every interface (10..10000, default 250)", "MS" },
+        { "dead-interval", 0, 0, G_OPTION_ARG_INT, &dead_ms,
+          "a neighbour silent this long is dead and its arcs go (> hello interval, "
+          "at most 60000; default 1500)", "MS" },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
           "debug level: one line per kernel operation", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -193,6 +200,23 @@ int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size
         snprintf(err, errlen, "bad --netns name");
         goto out;
     }
+    if (hello_ms < 10 || hello_ms > 10000 || dead_ms <= hello_ms || dead_ms > 60000) {
+        snprintf(err, errlen, "bad --hello-interval %d / --dead-interval %d (10..10000, and "
+                 "hello < dead <= 60000)", hello_ms, dead_ms);
+        goto out;
+    }
+    o->hello_ms = (uint32_t)hello_ms;
+    o->dead_ms = (uint32_t)dead_ms;
+    {
+        gchar *pfx = ns_prefix ? g_strdup(ns_prefix)
+                               : g_strdup_printf("%s-", netns ? netns : "qspnd");
+        if (strlen(pfx) > 40 || (pfx[0] && !qspnd_netns_name_valid(pfx))) {
+            snprintf(err, errlen, "bad --identity-ns-prefix '%.48s'", pfx);
+            g_free(pfx);
+            goto out;
+        }
+        o->identity_ns_prefix = pfx;
+    }
     o->control_dir = g_strdup(control_dir);
     o->netns = g_strdup(netns);
     o->rt_tables = g_strdup(rt_tables ? rt_tables : "/etc/iproute2/rt_tables");
@@ -209,6 +233,7 @@ out:
     g_free(rt_tables);
     g_free(log_file);
     g_free(maxdest);
+    g_free(ns_prefix);
     g_strfreev(ifaces);
     g_strfreev(lls);
     return ret;
@@ -220,5 +245,6 @@ void qspnd_options_clear(qspnd_options *o)
     g_free(o->netns);
     g_free(o->rt_tables);
     g_free(o->log_file);
+    g_free(o->identity_ns_prefix);
     memset(o, 0, sizeof *o);
 }

@@ -22,7 +22,15 @@ typedef struct {
     char *rt_tables;
     char *log_file;              /* NULL: stderr */
     bool verbose;
+    /* identity namespaces are named <identity_ns_prefix><name> (default
+     * "<netns>-", or "qspnd-" without --netns) */
+    char *identity_ns_prefix;
+    uint32_t hello_ms;           /* HELLO interval (default 250) */
+    uint32_t dead_ms;            /* a neighbour silent this long is dead (default 1500) */
 } qspnd_options;
+
+#define QSPND_HELLO_MS_DEFAULT 250
+#define QSPND_DEAD_MS_DEFAULT 1500
 
 /* Parse argv (not modified).  Returns 0 on success, -1 on a usage error (one
  * line in err), including a topology/address with more destinations than

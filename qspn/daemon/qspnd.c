@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "control.h"
 #include "kernel.h"
 #include "log.h"
@@ -24,6 +25,7 @@
 #include "runtime.h"
 #include "signals.h"
 #include "state.h"
+#include "system.h"
 
 #define DOMAIN "qspnd"
 #define LOG(level, ...) g_log_structured(DOMAIN, level, "MESSAGE", __VA_ARGS__)
@@ -188,7 +190,14 @@ static int start(qspnd *d)
         LOG(G_LOG_LEVEL_CRITICAL, "start-up failed: %s", err);
         return 1;
     }
-    d->nodeid = (guint32)g_random_int_range(1, G_MAXINT32);
+    if (qspnd_run_system(d, false, err, sizeof err) != 0) {
+        LOG(G_LOG_LEVEL_CRITICAL, "start-up failed: %s", err);
+        if (qspnd_teardown(d) == 0)
+            (void)unlink(d->state_path);
+        return 1;
+    }
+    d->sys->kernel_in = kernel_netlink_new_in;
+    d->nodeid = idm_main(d->sys->idm)->nodeid;
     size_t ncmd = 0;
     const control_command *tab = qspnd_command_table(&ncmd);
     d->srv = control_server_new(d->opt.control_dir, tab, ncmd, d, &ge);
@@ -253,6 +262,7 @@ static void cleanup(qspnd *d)
 {
     if (d->srv)
         control_server_free(d->srv);
+    qspnd_free_system(d);
     if (d->loop)
         g_main_loop_unref(d->loop);
     if (d->startup)

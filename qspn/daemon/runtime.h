@@ -11,8 +11,11 @@
 #include "plan.h"
 #include "state.h"
 
+struct qsys;
+
 typedef struct {
     qspnd_options opt;
+    struct qsys *sys;            /* the running system (system.h); NULL before start */
     kernel *k;
     guint32 nodeid;              /* random id of identity #0 */
     GMainLoop *loop;             /* NULL in unit tests */
@@ -28,8 +31,10 @@ typedef struct {
     int dir_lock;
 } qspnd;
 
-/* The command table (quit, show, show_handlednics, show_local_identities, help). */
-const control_command *qspnd_command_table(size_t *n);
+/* After the start-up plan: the running system (neighbourhood, sockets,
+ * identity #0).  offline: no sockets (unit tests).  0 on success. */
+int qspnd_run_system(qspnd *d, bool offline, char *err, size_t errlen);
+void qspnd_free_system(qspnd *d);
 
 /* Fill nic MACs from the kernel; false (message in err) if a NIC is missing. */
 bool qspnd_read_macs(qspnd *d, char *err, size_t errlen);
@@ -49,8 +54,7 @@ bool qspnd_state_forget(qspnd *d, const state_record *r, GError **error);
 /* Apply the teardown plan once (later calls do nothing).  0 on success. */
 int qspnd_teardown(qspnd *d);
 
-/* Text and JSON forms of `show` (g_free). */
+/* Text form of `show` (g_free). */
 char *qspnd_show_text(const qspnd *d);
-char *qspnd_show_json(const qspnd *d);
 
 #endif

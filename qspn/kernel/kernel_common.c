@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define G_LOG_DOMAIN_KERNEL "qspn-kernel"
 
@@ -571,4 +572,14 @@ char *kernel_rt_tables_strip(const char *text, uint32_t table, const char *name,
     if (removed)
         *removed = count;
     return g_string_free(out, FALSE);
+}
+
+bool kernel_netns_exists(const char *name)
+{
+    if (!name || !name[0] || strchr(name, '/') || strlen(name) >= KOP_NAMELEN)
+        return false;
+    gchar *path = g_build_filename("/run/netns", name, NULL);
+    bool ok = access(path, F_OK) == 0;
+    g_free(path);
+    return ok;
 }

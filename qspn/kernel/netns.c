@@ -45,16 +45,6 @@ static int prepare_run_dir(char *err, size_t errlen)
     return 0;
 }
 
-bool kernel_netns_exists(const char *name)
-{
-    if (!name_ok(name))
-        return false;
-    gchar *path = g_build_filename(NETNS_RUN_DIR, name, NULL);
-    bool ok = access(path, F_OK) == 0;
-    g_free(path);
-    return ok;
-}
-
 int kernel_netns_create(const char *name, char *err, size_t errlen)
 {
     if (!name_ok(name)) {

@@ -19,7 +19,9 @@
 #include "control.h"
 #include "control_client.h"
 #include "kernel.h"
+#include "commands.h"
 #include "runtime.h"
+#include "system.h"
 
 static void tok_ok(const char *line, int argc, const char *a0)
 {
@@ -201,12 +203,14 @@ static qspnd *make_daemon(void)
     kernel_fake_add_link(d->k, "eth1", "00:16:3E:FD:E2:AA");
     assert_true(qspnd_read_macs(d, err, sizeof err));
     assert_int_equal(qspnd_start(d, err, sizeof err), 0);
-    d->nodeid = 42;
+    assert_int_equal(qspnd_run_system(d, true, err, sizeof err), 0);
+    d->nodeid = idm_main(d->sys->idm)->nodeid;
     return d;
 }
 
 static void free_daemon(qspnd *d)
 {
+    qspnd_free_system(d);
     kernel_free(d->k);
     if (d->startup)
         g_array_free(d->startup, TRUE);
@@ -262,8 +266,11 @@ static void test_dispatch(void **state)
     assert_true(run_cmd(d, "show_handlednics", 16, out, err));
     assert_string_equal(out->str, "handlednics: #0: eth1 = 00:16:3E:FD:E2:AA (has 169.254.69.30).\n");
     assert_true(run_cmd(d, "show_local_identities", 21, out, err));
-    assert_string_equal(out->str, "local_identity #0 (nodeid 42):\n    main,\n"
-                                  "    address 3:0:1:0, elderships 0:0:0:0, namespace default,\n");
+    gchar *head = g_strdup_printf("local_identity #0 (nodeid %u):\n    main,\n"
+                                  "    address 3:0:1:0, elderships 0:0:0:0, namespace default,\n",
+                                  d->nodeid);
+    assert_true(g_str_has_prefix(out->str, head));
+    g_free(head);
     assert_true(run_cmd(d, "show", 4, out, err));
     assert_non_null(strstr(out->str, "  table ntk id 251 routes 18 unreachable 18"));
     assert_non_null(strstr(out->str, "  address 10.0.0.90/32 dev eth1 kind anonymous\n"));
@@ -289,12 +296,21 @@ static void test_dispatch(void **state)
     kernel_fake_lines(d->k, &after);
     assert_int_equal(before, after);
 
-    /* quit tears down through the kernel, once */
+    /* quit tears down through the kernel, once: every address, the rule of ntk,
+     * the nft table and the rt_tables line of ntk go */
     assert_true(run_cmd(d, "quit", 4, out, err));
     const char *const *l = kernel_fake_lines(d->k, &after);
-    assert_int_equal(after, before + 11);
-    assert_string_equal(l[before], "ip address del 169.254.69.30/32 dev eth1");
-    assert_string_equal(l[after - 1], "ip address del 10.0.0.32/32 dev lo");
+    const char *must[] = { "ip address del 169.254.69.30/32 dev eth1", "ip address del 10.0.0.32/32 dev lo",
+                           "ip address del 10.0.0.26/32 dev eth1", "ip address del 10.0.0.40/32 dev eth1",
+                           "ip rule del table ntk", "nft delete table ip qspnd",
+                           "sed -i '/xxx_table_ntk_xxx/d' /etc/iproute2/rt_tables" };
+    for (size_t m = 0; m < G_N_ELEMENTS(must); m++) {
+        bool found = false;
+        for (size_t i = before; i < after && !found; i++)
+            found = strcmp(l[i], must[m]) == 0;
+        if (!found)
+            fail_msg("teardown without '%s'", must[m]);
+    }
     assert_int_equal(d->exit_code, 0);
     assert_true(run_cmd(d, "quit", 4, out, err));
     kernel_fake_lines(d->k, &before);
