@@ -116,23 +116,31 @@ static uint32_t own_src(const fib_input *in, const ntk_dest *d)
     return ntk_ip_node(in->topo, &in->me, NTK_IP_GLOBAL, -1, &a) ? a : 0;
 }
 
-/* The route of destination CIDR d in table `table`; arc NULL = ntk. */
+/* The route of destination CIDR d in table `table` (arc NULL = ntk).
+ * `known`: the identity has a path to d at all.  A destination without any
+ * path stays unreachable in every table: the documents update only known
+ * destinations (alfa's forwarding table at S05, Eventi6.md, keeps
+ * unreachable internal CIDRs where the rule of §4.4 alone would blackhole). */
 static void route_for(const fib_input *in, const ntk_dest *d, uint32_t table, const fib_qarc *arc,
-                      fib_route *r)
+                      bool known, const fib_hop *egress, fib_route *r)
 {
     memset(r, 0, sizeof *r);
     r->table = table;
     r->dst = d->cidr;
     r->type = KROUTE_UNREACHABLE;
-    if (arc && !arc->known)
-        return;                        /* not activated: all unreachable (§4.5) */
+    if ((arc && !arc->known) || !known)
+        return;                        /* not activated (§4.5) or no path at all */
     if (arc && d->kind == NTK_IP_INTERNAL && arc->maxdist.lvl >= d->k) {
         r->type = KROUTE_BLACKHOLE;    /* cannot come from outside my level-k g-node */
         return;
     }
     fib_hop hop;
-    if (!in->best || !in->best(in->ctx, d->hc, arc ? arc->handle : NULL, &hop))
-        return;
+    if (arc) {
+        if (!in->best(in->ctx, d->hc, arc->handle, &hop))
+            return;
+    } else {
+        hop = *egress;
+    }
     r->type = KROUTE_UNICAST;
     r->gw = hop.gw;
     g_strlcpy(r->dev, hop.dev, sizeof r->dev);
@@ -145,17 +153,30 @@ static void compute_tables(const fib_input *in, fib_state *out)
     size_t max = ntk_destinations_max(in->topo);
     ntk_dest *dests = g_new(ntk_dest, max ? max : 1);
     size_t n = ntk_destinations(in->topo, &in->me, in->subnet_level, dests, max);
+    bool *known = g_new0(bool, n ? n : 1);
+    fib_hop *egress = g_new0(fib_hop, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        /* the CIDRs of one destination are consecutive: one query each */
+        if (i > 0 && dests[i].hc.lvl == dests[i - 1].hc.lvl && dests[i].hc.pos == dests[i - 1].hc.pos) {
+            known[i] = known[i - 1];
+            egress[i] = egress[i - 1];
+        } else {
+            known[i] = in->best && in->best(in->ctx, dests[i].hc, NULL, &egress[i]);
+        }
+    }
     fib_route r;
     if (in->is_main)
         for (size_t i = 0; i < n; i++) {
-            route_for(in, &dests[i], FIB_TABLE_NTK, NULL, &r);
+            route_for(in, &dests[i], FIB_TABLE_NTK, NULL, known[i], &egress[i], &r);
             fib_state_add_route(out, &r);
         }
     for (int a = 0; a < in->n_arcs; a++)
         for (size_t i = 0; i < n; i++) {
-            route_for(in, &dests[i], in->arcs[a].tid, &in->arcs[a], &r);
+            route_for(in, &dests[i], in->arcs[a].tid, &in->arcs[a], known[i], &egress[i], &r);
             fib_state_add_route(out, &r);
         }
+    g_free(known);
+    g_free(egress);
     g_free(dests);
 }
 

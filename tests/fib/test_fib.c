@@ -273,6 +273,32 @@ static void s04i_delta(void **state)
     fib_state_clear(&s);
 }
 
+/* S05l, alfa1 = 2.0.1.0 with one qspn-arc to beta1 2.1.1.1: the only
+ * destination with a path is 2.1. (via beta).  Internal CIDRs of
+ * destinations without any path stay unreachable in beta's table, although
+ * beta's maximum distinct g-node has level 2 (Eventi6.md, sequence S05f-g). */
+static void s05l_alfa(void **state)
+{
+    (void)state;
+    tables_init(&tbl);
+    ntk_topology t = topo();
+    ntk_naddr me = naddr(&t, "2.0.1.0"), beta = naddr(&t, "2.1.1.1");
+    fib_qarc arcs[1] = { qarc("00:16:3E:EC:A3:E1", true, &me, &beta) };
+    arcs[0].handle = &arcs[0];
+    uint32_t gw[1] = { ip("169.254.96.141") };
+    fake_path paths[] = { { { 2, 1 }, 0, 1, { { 2, 1 } } } };
+    fake_map map = { arcs, gw, 1, paths };
+    const char *devs[] = { "eth1" };
+    fib_route ll = { .dst = { ip("169.254.96.141"), 32 }, .dev = "eth1", .src = ip("169.254.69.30") };
+    fib_input in = { .topo = &t, .me = me, .is_main = true, .serve_anonymous = true, .anonymize = true,
+                     .n_ip_devs = 1, .ip_devs = devs, .n_ll = 1, .ll = &ll, .n_arcs = 1, .arcs = arcs,
+                     .best = fake_best, .ctx = &map };
+    fib_state s = { 0 };
+    fib_compute(&in, &s);
+    assert_routes(&s, "S05l-alfa0-dismissed", "alfa.txt");
+    fib_state_clear(&s);
+}
+
 /* A forwarding table whose neighbour is not known yet is all unreachable and
  * has no rule (behaviour.md §4.5). */
 static void unknown_neighbour_table(void **state)
@@ -370,6 +396,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(s02d_beta),
         cmocka_unit_test(s04i_delta),
+        cmocka_unit_test(s05l_alfa),
         cmocka_unit_test(unknown_neighbour_table),
         cmocka_unit_test(diff_changes_only_what_differs),
     };
