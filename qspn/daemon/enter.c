@@ -143,7 +143,11 @@ static kernel *make_namespace(qsys *s, const idm_identity *old, const qpin *pin,
         if (pin && pin->has_nic[i])
             nmsg_mac_format(&pin->mac[i], macbuf, sizeof macbuf);
         kop mv = kop_macvlan(pseudo[i].dev, real, macbuf, ns);
+        qsys_state_note(s, &mv, true);     /* until it is inside the recorded namespace */
         ok = apply_here(sys_ns->k, &mv, 1, err, errlen);
+        kop moved = kop_link_del("", pseudo[i].dev);
+        if (ok)
+            qsys_state_note(s, &moved, false);
         char key[KOP_KEYLEN];
         kop dev_ops[4];
         g_snprintf(key, sizeof key, "net.ipv4.conf.%s.rp_filter", pseudo[i].dev);

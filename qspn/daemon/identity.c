@@ -515,6 +515,8 @@ void qid_dismiss(qid *q)
     qns *sys_ns = g_ptr_array_index(s->spaces, 0);
     if (kernel_apply(sys_ns->k, &del, 1, NULL, err, sizeof err) != 0)
         g_log_structured(DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "dismiss %s: %s", ns, err);
+    else
+        qsys_state_note(s, &del, false);
     idm_identity *ident = q->ident;
     qid_free(q);
     idm_remove_identity(s->idm, ident);

@@ -194,11 +194,24 @@ static void build_and_compute(qns *ns, fib_state *want)
     g_array_free(arcs, TRUE);
 }
 
+/* Rules of the system's namespace and rt_tables lines are in the state file
+ * while they exist (a namespace of an identity goes as a whole). */
+static bool noted(const qns *ns, const kop *op)
+{
+    return op->type == KOP_RT_TABLES_ADD || op->type == KOP_RT_TABLES_DEL ||
+           (!ns->name[0] && (op->type == KOP_RULE_ADD || op->type == KOP_RULE_DEL));
+}
+
 static void apply(qns *ns, GArray *ops)
 {
     char err[512];
     size_t done = 0;
     size_t i = 0;
+    for (guint j = 0; j < ops->len; j++) {
+        const kop *op = &g_array_index(ops, kop, j);
+        if (noted(ns, op) && (op->type == KOP_RULE_ADD || op->type == KOP_RT_TABLES_ADD))
+            qsys_state_note(ns->sys, op, true);
+    }
     while (i < ops->len) {
         if (kernel_apply(ns->k, &g_array_index(ops, kop, i), ops->len - i, &done, err, sizeof err) == 0)
             break;
@@ -208,6 +221,11 @@ static void apply(qns *ns, GArray *ops)
         g_log_structured(DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "namespace %s: %s",
                          ns->name[0] ? ns->name : "default", err);
         i += done + 1;
+    }
+    for (guint j = 0; j < ops->len; j++) {
+        const kop *op = &g_array_index(ops, kop, j);
+        if (noted(ns, op) && (op->type == KOP_RULE_DEL || op->type == KOP_RT_TABLES_DEL))
+            qsys_state_note(ns->sys, op, false);
     }
 }
 

@@ -105,6 +105,13 @@ static void note_state(void *ctx, const kop *op, bool added)
         r.kind = STATE_NETNS;
         g_strlcpy(r.netns, op->netns, sizeof r.netns);
         break;
+    case KOP_MACVLAN_ADD:              /* created in the own namespace, then moved */
+    case KOP_LINK_DEL:
+        r.kind = STATE_LINK;
+        g_strlcpy(r.dev, op->dev, sizeof r.dev);
+        if (op->type == KOP_LINK_DEL)
+            g_strlcpy(r.netns, op->netns, sizeof r.netns);
+        break;
     default:
         return;
     }
