@@ -501,8 +501,8 @@ hn_steps_select(const HnSteps *s, const char *spec, gboolean *selected, GError *
     selected[i] = all;
   if (all)
     return TRUE;
-  if (strlen(spec) > 1024) {
-    g_set_error(error, HN_ERR, 1, "--only: longer than 1024 characters");
+  if (!*spec || strlen(spec) > 1024) {
+    g_set_error(error, HN_ERR, 1, "--only: empty or longer than 1024 characters");
     return FALSE;
   }
   char **parts = g_strsplit(spec, ",", -1);
