@@ -50,7 +50,7 @@ join_bg(HnRun *r, GString *why)
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
       char *out = file_text(b->out_file);
       g_string_append_printf(why, "ctl& %s %s (line %d) failed (%s): %s; ", b->sys, b->command, b->line,
-                             hn_status_str(st), out);
+                             hn_status_str(st), hn_oneline(&out));
       g_free(out);
       ok = FALSE;
     } else if (r->o->verbose) {
@@ -70,10 +70,10 @@ act_ctl(HnRun *r, HnAction *a, HnNs *ns, GString *why)
   gboolean ok = hn_qspnctl(r, ns, a->b, &out);
   if (!ok)
     g_string_append_printf(why, "qspnctl %s on %s (line %d) failed: %s", a->b, ns->name, a->line,
-                           out ? g_strchomp(out) : "");
+                           hn_oneline(&out));
   else if (a->text && !strstr(out ? out : "", a->text)) {
     g_string_append_printf(why, "qspnctl %s on %s (line %d): output does not contain \"%s\": %s", a->b, ns->name,
-                           a->line, a->text, out ? g_strchomp(out) : "");
+                           a->line, a->text, hn_oneline(&out));
     ok = FALSE;
   }
   g_free(out);
@@ -94,7 +94,7 @@ act_await(HnRun *r, HnStep *st, HnAction *a, HnNs *ns, GString *why)
       break;
     if (hn_interrupted || hn_now() > end) {
       g_string_append_printf(why, "await %s %s (line %d): no \"%s\" after %.0fs; last output: %s", ns->name, a->b,
-                             a->line, a->text, deadline, out ? g_strchomp(out) : "");
+                             a->line, a->text, deadline, hn_oneline(&out));
       g_free(out);
       return FALSE;
     }
@@ -122,7 +122,7 @@ act_admin(HnRun *r, GPtrArray *acts, guint *i, HnNs *ns, GString *why)
   gboolean ok = hn_run_in_system(ns->real, script->str, &out);
   if (!ok)
     g_string_append_printf(why, "admin command on %s (line %d) failed: %s", ns->name, a->line,
-                           out ? g_strchomp(out) : "");
+                           hn_oneline(&out));
   else if (r->o->verbose && out && *out)
     printf("  %s: %s", ns->name, out);
   g_free(out);

@@ -316,9 +316,13 @@ settle_loop(Poll *p, const char *action_error, GString *detail, GString *why, do
   }
   g_free(prev);
   *secs = since - start;
-  g_string_append_printf(detail, "settled: %u namespaces", p->nss->len);
   if (ok)
-    g_string_append_printf(detail, " unchanged for %.1fs", p->st->settle_quiet);
+    g_string_append_printf(detail, "settled after %.1fs: %u namespaces unchanged for %.1fs", *secs, p->nss->len,
+                           p->st->settle_quiet);
+  else
+    g_string_append_printf(detail, "settle: %u namespaces", p->nss->len);
+  if (ok)
+    ;
   else if (action_error)
     g_string_append_printf(why, "%s; ", action_error);
   else

@@ -102,7 +102,8 @@ hn_final_quit_all(HnRun *r)
   GPtrArray *now = hn_list_netns();
   for (guint i = 0; i < now->len; i++) {
     const char *nm = g_ptr_array_index(now, i);
-    if (!hn_str_in(r->netns_before, nm) && !hn_str_in(r->bed->created, nm) && !killed_system(r, nm)) {
+    /* only the run's names: other runs (other prefixes) may come and go meanwhile */
+    if (g_str_has_prefix(nm, r->bed->prefix) && !hn_str_in(r->bed->created, nm) && !killed_system(r, nm)) {
       g_string_append_printf(why, "namespace %s left; ", nm);
       ok = FALSE;
     }

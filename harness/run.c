@@ -128,8 +128,14 @@ hn_inputs_load(HnOpts *o, HnRun *r, gboolean **selected, int *last, GError **err
   }
   if (o->replay && !(r->replay = hn_replay_load(o->replay, error)))
     return FALSE;
-  if (!o->expected)
+  if (!o->expected) {
+    for (int i = 0; i <= *last; i++) {
+      HnStep *st = g_ptr_array_index(r->steps->steps, i);
+      if ((*selected)[i] && !st->settle)
+        return hn_set_error_at(error, r->steps->path, st->line, "step %s compares: --expected DIR needed", st->id);
+    }
     return TRUE;
+  }
   char *pings = g_build_filename(o->expected, "PINGS.txt", NULL);
   gboolean ok = !g_file_test(pings, G_FILE_TEST_EXISTS) || (r->doc_pings = hn_pings_load(pings, r->world, error));
   g_free(pings);
@@ -243,8 +249,8 @@ hn_cmd_run(HnOpts *o)
     printf("SKIP: qspn-harness run needs root (network namespaces)\n");
     return 77;
   }
-  if (!o->world_path || !o->steps_path || !o->expected) {
-    fprintf(stderr, "run: --world, --steps and --expected are required\n");
+  if (!o->world_path || !o->steps_path) {
+    fprintf(stderr, "run: --world and --steps are required\n");
     return 2;
   }
   if (!o->replay && (!o->qspnd || !o->qspnctl)) {
@@ -272,7 +278,6 @@ hn_cmd_run(HnOpts *o)
   int swept = hn_sweep(o->verbose);
   if (swept > 0)
     printf("orphan sweep: removed %d object(s) left by dead harness runs\n", swept);
-  r.netns_before = hn_list_netns();
   r.bed = hn_bed_new(r.world, o->verbose);
   r.idns_option = !o->replay && hn_qspnd_has_option(o->qspnd, "--identity-ns-prefix");
   printf("qspn-harness: world %s, steps %s, prefix %s, %s\n", o->world_path, o->steps_path, r.bed->prefix,
@@ -285,7 +290,6 @@ hn_cmd_run(HnOpts *o)
   if (r.bg)
     g_ptr_array_free(r.bg, TRUE);
   hn_bed_free(r.bed);
-  g_ptr_array_free(r.netns_before, TRUE);
   hn_inputs_free(&r);
   g_free(sel);
   g_free(r.art_dir);

@@ -39,7 +39,6 @@ typedef struct {
   guint pings_ok, pings_total;
   gboolean any_daemon;
   gboolean idns_option;   /* qspnd --help mentions --identity-ns-prefix */
-  GPtrArray *netns_before; /* /run/netns names before the run */
   GPtrArray *bg;          /* HnBg*: background ctls of the current step */
   guint bg_seq;
 } HnRun;

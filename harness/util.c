@@ -207,3 +207,18 @@ hn_tidy(GString *s)
     g_string_truncate(s, s->len - 2);
   return s->str;
 }
+
+const char *
+hn_oneline(char **s)
+{
+  if (!s || !*s)
+    return "";
+  g_strchomp(*s);
+  if (strchr(*s, '\n')) {
+    char **parts = g_strsplit(*s, "\n", -1);
+    g_free(*s);
+    *s = g_strjoinv(" | ", parts);
+    g_strfreev(parts);
+  }
+  return *s;
+}

@@ -37,6 +37,9 @@ void hn_rm_rf(const char *path);
 /* Names in a directory (NULL-safe, sorted). */
 GPtrArray *hn_dir_names(const char *dir);
 gboolean hn_str_in(GPtrArray *a, const char *s);
+/* Command output on one report line: trailing blanks dropped, newlines
+ * become " | " (in place, s may be NULL); returns s or "". */
+const char *hn_oneline(char **s);
 /* Drop a trailing "; " from s; returns s->str. */
 const char *hn_tidy(GString *s);
 
