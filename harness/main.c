@@ -179,7 +179,7 @@ cmd_parse(HnOpts *o)
   HnRun r = { 0 };
   gboolean *sel = NULL;
   int last = -1, rc = 0;
-  if (!hn_inputs_load(o, &r, &sel, &last, &e)) {
+  if (!hn_inputs_load(o, &r, &sel, &last, FALSE, &e)) {
     fprintf(stderr, "%s\n", e->message);
     g_error_free(e);
     rc = 2;

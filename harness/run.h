@@ -48,8 +48,9 @@ const char *hn_art_dir(HnRun *r);
 void hn_report_line(const char *id, const char *slug, const char *status, const char *detail, double secs);
 /* Load and check every input of a run (world, steps, --only, --stop-at,
  * replay script, PINGS.txt, expected directories, deviations) before anything
- * is created.  Used by `run` and `parse`. */
-gboolean hn_inputs_load(HnOpts *o, HnRun *r, gboolean **selected, int *last, GError **error);
+ * is created.  Used by `run` (for_run: --expected needed by compared steps)
+ * and `parse`. */
+gboolean hn_inputs_load(HnOpts *o, HnRun *r, gboolean **selected, int *last, gboolean for_run, GError **error);
 void hn_inputs_free(HnRun *r);
 int hn_cmd_run(HnOpts *o);
 
