@@ -306,9 +306,11 @@ build_namespaces(HnBed *bed, GError **error)
     char *ipr = g_build_filename(dir, "iproute2", NULL);
     char *rt = g_build_filename(ipr, "rt_tables", NULL);
     g_ptr_array_add(bed->etc_dirs, dir);
-    ok = copy_tree("/etc/iproute2", ipr, error);
-    if (ok && !g_file_test(rt, G_FILE_TEST_EXISTS))
-      g_file_set_contents(rt, "255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n", -1, NULL);
+    /* rt_tables: the reserved values only, as in the documented initial state,
+     * whatever another program may have appended to the host's file */
+    ok = copy_tree("/etc/iproute2", ipr, error) &&
+         g_file_set_contents(rt, "#\n# reserved values\n#\n255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n", -1,
+                             error);
     g_free(rt);
     g_free(ipr);
     if (!ok)
