@@ -2,6 +2,7 @@
 #   make            build (ASan/UBSan, warnings are errors)
 #   make check      install missing dependencies, build, run every test
 #   make storyline  the main job: the documented storyline on a netns testbed (root)
+#   make replay     the whole documented storyline replayed without qspnd (root)
 #   make valgrind   the storyline with every qspnd under valgrind memcheck (root)
 BUILD      ?= build
 MESON_OPTS ?= -Db_sanitize=address,undefined
@@ -11,7 +12,7 @@ VG_BUILD   ?= build-valgrind
 HARNESS_ARGS = --world topologies/greek.world --steps topologies/greek.steps \
 	--expected $(SHARED_DIR)/scenarios/expected
 
-.PHONY: all deps check storyline valgrind clean
+.PHONY: all deps check storyline replay valgrind clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -35,6 +36,13 @@ storyline: deps
 	$(BUILD)/harness/qspn-harness run $(HARNESS_ARGS) \
 	  --qspnd $(BUILD)/qspn/daemon/qspnd --qspnctl $(BUILD)/qspn/cli/qspnctl \
 	  --artifacts $(BUILD)/harness-artifacts/storyline
+
+replay: deps
+	$(MAKE) all
+	$(BUILD)/harness/qspn-harness run --world topologies/greek.world \
+	  --steps topologies/greek-replay.steps --expected $(SHARED_DIR)/scenarios/expected \
+	  --replay-documented $(SHARED_DIR)/scenarios/sequence-netns.sh \
+	  --artifacts $(BUILD)/harness-artifacts/replay
 
 # valgrind and ASan exclude each other: a separate build without sanitizers.
 valgrind: deps

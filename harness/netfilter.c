@@ -51,108 +51,119 @@ unquote(const char *s)
   return g_strdup(s);
 }
 
+typedef struct {
+  char **tok; /* words of the rule */
+  guint n;
+  char *src, *dst, *iif, *oif, *mac, *target;
+} NftRule;
+
+static const char *
+tk(const NftRule *r, guint i)
+{
+  return i < r->n ? r->tok[i] : "";
+}
+
+/* snat/dnat [ip] [prefix] to X, meta mark set N, accept, drop at word i:
+ * the iptables target; returns the next word index, 0 if not a target */
+static guint
+nft_target(NftRule *r, guint i)
+{
+  if ((!strcmp(tk(r, i), "snat") || !strcmp(tk(r, i), "dnat")) && !r->target) {
+    gboolean is_snat = !strcmp(tk(r, i), "snat"), prefix = FALSE;
+    guint j = i + 1;
+    if (!strcmp(tk(r, j), "ip"))
+      j++;
+    if (!strcmp(tk(r, j), "prefix"))
+      prefix = TRUE, j++;
+    if (strcmp(tk(r, j), "to") || j + 1 >= r->n)
+      return 0;
+    const char *to = tk(r, j + 1);
+    r->target = prefix    ? g_strdup_printf("-j NETMAP --to %s", to)
+                : is_snat ? g_strdup_printf("-j SNAT --to-source %s", to)
+                          : g_strdup_printf("-j DNAT --to-destination %s", to);
+    return j + 2;
+  }
+  if (!strcmp(tk(r, i), "meta") && !strcmp(tk(r, i + 1), "mark") && !strcmp(tk(r, i + 2), "set") && i + 3 < r->n &&
+      !r->target) {
+    char *end = NULL;
+    unsigned long v = strtoul(tk(r, i + 3), &end, 0);
+    if (!end || *end)
+      return 0;
+    r->target = g_strdup_printf("-j MARK --set-xmark 0x%lx/0xffffffff", v);
+    return i + 4;
+  }
+  if ((!strcmp(tk(r, i), "accept") || !strcmp(tk(r, i), "drop")) && !r->target) {
+    r->target = g_strdup(!strcmp(tk(r, i), "accept") ? "-j ACCEPT" : "-j DROP");
+    return i + 1;
+  }
+  return 0;
+}
+
+/* one match or target at word i; returns the next word index, 0 if unknown */
+static guint
+nft_word(NftRule *r, guint i)
+{
+  if (!strcmp(tk(r, i), "ip") && (!strcmp(tk(r, i + 1), "saddr") || !strcmp(tk(r, i + 1), "daddr")) && i + 2 < r->n) {
+    char **slot = !strcmp(tk(r, i + 1), "saddr") ? &r->src : &r->dst;
+    g_free(*slot);
+    *slot = with_prefix(tk(r, i + 2));
+    return i + 3;
+  }
+  if (!strcmp(tk(r, i), "ether") && !strcmp(tk(r, i + 1), "saddr") && i + 2 < r->n) {
+    g_free(r->mac);
+    r->mac = g_ascii_strdown(tk(r, i + 2), -1);
+    return i + 3;
+  }
+  if ((!strcmp(tk(r, i), "iifname") || !strcmp(tk(r, i), "oifname")) && i + 1 < r->n) {
+    char **slot = !strcmp(tk(r, i), "iifname") ? &r->iif : &r->oif;
+    g_free(*slot);
+    *slot = unquote(tk(r, i + 1));
+    return i + 2;
+  }
+  if (!strcmp(tk(r, i), "counter")) {
+    i++;
+    while (i + 1 < r->n && (!strcmp(tk(r, i), "packets") || !strcmp(tk(r, i), "bytes")))
+      i += 2;
+    return i;
+  }
+  return nft_target(r, i);
+}
+
 char *
 hn_nft_rule_to_iptables(const char *hook, const char *rule)
 {
   char *chain = g_ascii_strup(hook ? hook : "unknown", -1);
-  char **tok = g_strsplit_set(rule, " \t", -1);
-  GPtrArray *t = g_ptr_array_new();
-  for (char **p = tok; *p; p++)
+  char **all = g_strsplit_set(rule, " \t", -1);
+  NftRule r = { 0 };
+  r.tok = g_new0(char *, g_strv_length(all) + 1);
+  for (char **p = all; *p; p++)
     if (**p)
-      g_ptr_array_add(t, *p);
-  guint n = t->len;
-#define T(i) ((i) < n ? (const char *)g_ptr_array_index(t, (i)) : "")
-  char *src = NULL, *dst = NULL, *iif = NULL, *oif = NULL, *mac = NULL, *target = NULL;
+      r.tok[r.n++] = *p;
   gboolean bad = FALSE;
-  guint i = 0;
-  while (i < n && !bad) {
-    if (!strcmp(T(i), "ip") && (!strcmp(T(i + 1), "saddr") || !strcmp(T(i + 1), "daddr")) && i + 2 < n) {
-      char **slot = !strcmp(T(i + 1), "saddr") ? &src : &dst;
-      g_free(*slot);
-      *slot = with_prefix(T(i + 2));
-      i += 3;
-    } else if (!strcmp(T(i), "ether") && !strcmp(T(i + 1), "saddr") && i + 2 < n) {
-      g_free(mac);
-      mac = g_ascii_strdown(T(i + 2), -1);
-      i += 3;
-    } else if ((!strcmp(T(i), "iifname") || !strcmp(T(i), "oifname")) && i + 1 < n) {
-      char **slot = !strcmp(T(i), "iifname") ? &iif : &oif;
-      g_free(*slot);
-      *slot = unquote(T(i + 1));
-      i += 2;
-    } else if (!strcmp(T(i), "counter")) {
-      i++;
-      while (i + 1 < n && (!strcmp(T(i), "packets") || !strcmp(T(i), "bytes")))
-        i += 2;
-    } else if ((!strcmp(T(i), "snat") || !strcmp(T(i), "dnat")) && target == NULL) {
-      gboolean is_snat = !strcmp(T(i), "snat");
-      guint j = i + 1;
-      if (!strcmp(T(j), "ip"))
-        j++;
-      gboolean prefix = FALSE;
-      if (!strcmp(T(j), "prefix")) {
-        prefix = TRUE;
-        j++;
-      }
-      if (strcmp(T(j), "to") || j + 1 >= n) {
-        bad = TRUE;
-        break;
-      }
-      const char *to = T(j + 1);
-      if (prefix)
-        target = g_strdup_printf("-j NETMAP --to %s", to);
-      else if (is_snat)
-        target = g_strdup_printf("-j SNAT --to-source %s", to);
-      else
-        target = g_strdup_printf("-j DNAT --to-destination %s", to);
-      i = j + 2;
-    } else if (!strcmp(T(i), "meta") && !strcmp(T(i + 1), "mark") && !strcmp(T(i + 2), "set") &&
-               i + 3 < n && target == NULL) {
-      char *end = NULL;
-      unsigned long v = strtoul(T(i + 3), &end, 0);
-      if (!end || *end) {
-        bad = TRUE;
-        break;
-      }
-      target = g_strdup_printf("-j MARK --set-xmark 0x%lx/0xffffffff", v);
-      i += 4;
-    } else if (!strcmp(T(i), "accept") && target == NULL) {
-      target = g_strdup("-j ACCEPT");
-      i++;
-    } else if (!strcmp(T(i), "drop") && target == NULL) {
-      target = g_strdup("-j DROP");
-      i++;
-    } else {
-      bad = TRUE;
-    }
+  for (guint i = 0; i < r.n && !bad;) {
+    guint next = nft_word(&r, i);
+    bad = next == 0;
+    i = next;
   }
-#undef T
   GString *out = g_string_new(NULL);
   g_string_append_printf(out, "-A %s", chain);
   if (bad) {
     g_string_append_printf(out, " -m comment --comment \"nft: %s\"", rule);
   } else {
-    if (src)
-      g_string_append_printf(out, " -s %s", src);
-    if (dst)
-      g_string_append_printf(out, " -d %s", dst);
-    if (iif)
-      g_string_append_printf(out, " -i %s", iif);
-    if (oif)
-      g_string_append_printf(out, " -o %s", oif);
-    if (mac)
-      g_string_append_printf(out, " -m mac --mac-source %s", mac);
-    if (target)
-      g_string_append_printf(out, " %s", target);
+    const char *opt[] = { " -s ", " -d ", " -i ", " -o ", " -m mac --mac-source ", " " };
+    const char *val[] = { r.src, r.dst, r.iif, r.oif, r.mac, r.target };
+    for (int k = 0; k < 6; k++)
+      if (val[k])
+        g_string_append_printf(out, "%s%s", opt[k], val[k]);
   }
-  g_free(src);
-  g_free(dst);
-  g_free(iif);
-  g_free(oif);
-  g_free(mac);
-  g_free(target);
-  g_ptr_array_free(t, TRUE);
-  g_strfreev(tok);
+  g_free(r.src);
+  g_free(r.dst);
+  g_free(r.iif);
+  g_free(r.oif);
+  g_free(r.mac);
+  g_free(r.target);
+  g_free(r.tok);
+  g_strfreev(all);
   g_free(chain);
   return g_string_free(out, FALSE);
 }

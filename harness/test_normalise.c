@@ -1,5 +1,5 @@
 /* test_normalise.c -- unit tests of the harness normaliser, comparator,
- * netfilter renderer and file parsers.  With argv[1] = the shared/
+ * netfilter renderer (the file parsers: test_parsers.c).  With argv[1] = the shared/
  * directory, instead: every documented dump of expected/ is normalised by
  * normalise.sh (strict and -s) and by the C normaliser, which must agree
  * byte for byte (skipped without bash).
@@ -284,6 +284,30 @@ cmp_path(gconstpointer a, gconstpointer b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* every expected/<step>/<ns>.txt, in a stable order */
+static GPtrArray *
+collect_dumps(const char *expected)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+  GDir *d = g_dir_open(expected, 0, NULL);
+  const char *step;
+  while (d && (step = g_dir_read_name(d))) {
+    char *sd = g_build_filename(expected, step, NULL);
+    GDir *d2 = g_file_test(sd, G_FILE_TEST_IS_DIR) ? g_dir_open(sd, 0, NULL) : NULL;
+    const char *f;
+    while (d2 && (f = g_dir_read_name(d2)))
+      if (g_str_has_suffix(f, ".txt"))
+        g_ptr_array_add(files, g_build_filename(sd, f, NULL));
+    if (d2)
+      g_dir_close(d2);
+    g_free(sd);
+  }
+  if (d)
+    g_dir_close(d);
+  g_ptr_array_sort(files, cmp_path);
+  return files;
+}
+
 static void
 test_against_normalise_sh(void **state)
 {
@@ -299,23 +323,7 @@ test_against_normalise_sh(void **state)
     g_free(bash);
     skip();
   }
-  /* all dumps, in a stable order */
-  GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
-  GDir *d = g_dir_open(expected, 0, NULL);
-  const char *step;
-  while ((step = g_dir_read_name(d))) {
-    char *sd = g_build_filename(expected, step, NULL);
-    GDir *d2 = g_file_test(sd, G_FILE_TEST_IS_DIR) ? g_dir_open(sd, 0, NULL) : NULL;
-    const char *f;
-    while (d2 && (f = g_dir_read_name(d2)))
-      if (g_str_has_suffix(f, ".txt"))
-        g_ptr_array_add(files, g_build_filename(sd, f, NULL));
-    if (d2)
-      g_dir_close(d2);
-    g_free(sd);
-  }
-  g_dir_close(d);
-  g_ptr_array_sort(files, cmp_path);
+  GPtrArray *files = collect_dumps(expected);
   assert_true(files->len > 100);
   GString *all = g_string_new(NULL);
   for (guint i = 0; i < files->len; i++) {

@@ -7,6 +7,7 @@
  *                     equivalent of sequence-netns.sh's ebtables FORWARD rules)
  *   netns P<system>   lo up, IPv6 disabled, eth1 = veth peer of the hub port,
  *                     documented MAC, down
+ *   netns P<system>-<NAME>  identity namespaces (qspnd's, or the replay's ns_add)
  *   /etc/netns/P<system>/iproute2   copy of /etc/iproute2 (per-system rt_tables)
  *   /tmp/P"run"       control dirs and logs of the daemons
  * Creation is batched: one `ip -batch` for all namespaces, one in the hub for
@@ -15,9 +16,6 @@
 #define _GNU_SOURCE
 #include "testbed.h"
 
-#include "netfilter.h"
-
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -25,129 +23,83 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-volatile sig_atomic_t hn_interrupted = 0;
-
-double
-hn_now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 gboolean
-hn_sleep(double seconds)
+hn_run_in_system(const char *real, const char *script, char **out)
 {
-  double end = hn_now() + seconds;
-  while (!hn_interrupted) {
-    double left = end - hn_now();
-    if (left <= 0)
-      return TRUE;
-    if (left > 0.05)
-      left = 0.05;
-    struct timespec ts = { 0, (long)(left * 1e9) };
-    nanosleep(&ts, NULL);
-  }
-  return FALSE;
-}
-
-static void
-child_setns(gpointer data)
-{
-  const char *path = data;
-  if (path) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
-      _exit(127);
-    close(fd);
-  }
-}
-
-gboolean
-hn_run(char **argv, const char *netns_real, char **out)
-{
-  char *path = netns_real ? g_strdup_printf("/run/netns/%s", netns_real) : NULL;
-  char *o = NULL, *e = NULL;
-  int status = -1;
-  GError *err = NULL;
-  GSpawnFlags fl = G_SPAWN_SEARCH_PATH;
-  if (!out)
-    fl |= G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL;
-  gboolean ok = g_spawn_sync(NULL, argv, NULL, fl, child_setns, path, out ? &o : NULL,
-                             out ? &e : NULL, &status, &err);
-  g_free(path);
-  if (!ok) {
-    if (out)
-      *out = g_strdup_printf("cannot run %s: %s\n", argv[0], err->message);
-    g_error_free(err);
-    return FALSE;
-  }
-  if (out)
-    *out = g_strconcat(o ? o : "", e ? e : "", NULL);
-  g_free(o);
-  g_free(e);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-gboolean
-hn_run_in_system(const HnBed *bed, const char *real, const char *script, char **out)
-{
-  (void)bed;
   char *argv[] = { "ip", "netns", "exec", (char *)real, "sh", "-c", (char *)script, NULL };
   return hn_run(argv, NULL, out);
 }
 
-/* Run `ip [-n NS] -force -batch FILE` with the given lines. */
+/* Write `text` to run_dir/name and run argv with "@FILE@" replaced by it. */
 static gboolean
-ip_batch(const HnBed *bed, const char *netns_real, const char *lines, gboolean force, char **out)
+run_with_file(const HnBed *bed, const char *name, const char *text, char **argv, const char *netns, char **out)
 {
-  char *file = g_build_filename(bed->run_dir, "batch.ip", NULL);
+  char *file = g_build_filename(bed->run_dir, name, NULL);
   GError *e = NULL;
-  if (!g_file_set_contents(file, lines, -1, &e)) {
-    if (out)
-      *out = g_strdup(e->message);
+  gboolean ok = g_file_set_contents(file, text, -1, &e);
+  if (!ok) {
+    *out = g_strdup(e->message);
     g_error_free(e);
-    g_free(file);
-    return FALSE;
+  } else {
+    for (char **a = argv; *a; a++)
+      if (!strcmp(*a, "@FILE@"))
+        *a = file;
+    ok = hn_run(argv, netns, out);
+    unlink(file);
   }
-  char *argv[8];
-  int i = 0;
-  argv[i++] = "ip";
-  if (netns_real) {
-    argv[i++] = "-n";
-    argv[i++] = (char *)netns_real;
-  }
-  if (force)
-    argv[i++] = "-force";
-  argv[i++] = "-batch";
-  argv[i++] = file;
-  argv[i] = NULL;
-  gboolean ok = hn_run(argv, NULL, out);
-  unlink(file);
   g_free(file);
   return ok;
+}
+
+static gboolean
+ip_batch(const HnBed *bed, const char *netns_real, const char *lines, char **out)
+{
+  char *in_ns[] = { "ip", "-n", (char *)netns_real, "-batch", "@FILE@", NULL };
+  char *here[] = { "ip", "-batch", "@FILE@", NULL };
+  return run_with_file(bed, "batch.ip", lines, netns_real ? in_ns : here, NULL, out);
 }
 
 static gboolean
 nft_file(const HnBed *bed, const char *netns_real, const char *text, char **out)
 {
-  char *file = g_build_filename(bed->run_dir, "batch.nft", NULL);
-  if (!g_file_set_contents(file, text, -1, NULL)) {
-    g_free(file);
-    return FALSE;
+  char *argv[] = { "nft", "-f", "@FILE@", NULL };
+  return run_with_file(bed, "batch.nft", text, argv, netns_real, out);
+}
+
+static HnNs *
+ns_new(HnBed *bed, const char *name, HnSystem *sys, HnNs *parent)
+{
+  HnNs *ns = g_new0(HnNs, 1);
+  ns->name = g_strdup(name);
+  ns->real = g_strconcat(bed->prefix, name, NULL);
+  ns->sys = sys;
+  ns->parent = parent;
+  ns->sticky = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  ns->exit_status = -1;
+  if (!parent) {
+    ns->control_dir = g_strdup_printf("%s/%s.ctl", bed->run_dir, name);
+    ns->log_file = g_strdup_printf("%s/%s.log", bed->run_dir, name);
+    ns->out_file = g_strdup_printf("%s/%s.out", bed->run_dir, name);
   }
-  char *argv[] = { "nft", "-f", file, NULL };
-  gboolean ok = hn_run(argv, netns_real, out);
-  unlink(file);
-  g_free(file);
-  return ok;
+  return ns;
+}
+
+static void
+ns_free(gpointer p)
+{
+  HnNs *ns = p;
+  g_free(ns->name);
+  g_free(ns->real);
+  g_hash_table_destroy(ns->sticky);
+  g_free(ns->control_dir);
+  g_free(ns->log_file);
+  g_free(ns->out_file);
+  g_free(ns->prestart);
+  g_free(ns);
 }
 
 HnBed *
@@ -159,21 +111,15 @@ hn_bed_new(HnWorld *w, gboolean verbose)
   bed->prefix = g_strdup_printf("qh%d-", (int)getpid());
   bed->run_dir = g_strdup_printf("/tmp/%srun", bed->prefix);
   bed->hub = g_strdup_printf("%shub", bed->prefix);
-  bed->nss = g_ptr_array_new();
+  bed->nss = g_ptr_array_new_with_free_func(ns_free);
+  bed->idns = g_ptr_array_new_with_free_func(ns_free);
   bed->created = g_ptr_array_new_with_free_func(g_free);
   bed->etc_dirs = g_ptr_array_new_with_free_func(g_free);
+  bed->open = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  bed->cut = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < w->systems->len; i++) {
     HnSystem *s = g_ptr_array_index(w->systems, i);
-    HnNs *ns = g_new0(HnNs, 1);
-    ns->name = g_strdup(s->name);
-    ns->real = g_strconcat(bed->prefix, s->name, NULL);
-    ns->sys = s;
-    ns->sticky = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    ns->exit_status = -1;
-    ns->control_dir = g_strdup_printf("%s/%s.ctl", bed->run_dir, s->name);
-    ns->log_file = g_strdup_printf("%s/%s.log", bed->run_dir, s->name);
-    ns->out_file = g_strdup_printf("%s/%s.out", bed->run_dir, s->name);
-    g_ptr_array_add(bed->nss, ns);
+    g_ptr_array_add(bed->nss, ns_new(bed, s->name, s, NULL));
   }
   return bed;
 }
@@ -181,12 +127,54 @@ hn_bed_new(HnWorld *w, gboolean verbose)
 HnNs *
 hn_bed_ns(HnBed *bed, const char *name)
 {
-  for (guint i = 0; i < bed->nss->len; i++) {
-    HnNs *ns = g_ptr_array_index(bed->nss, i);
-    if (!strcmp(ns->name, name))
-      return ns;
-  }
+  GPtrArray *lists[] = { bed->nss, bed->idns };
+  for (int k = 0; k < 2; k++)
+    for (guint i = 0; i < lists[k]->len; i++) {
+      HnNs *ns = g_ptr_array_index(lists[k], i);
+      if (!strcmp(ns->name, name))
+        return ns;
+    }
   return NULL;
+}
+
+GPtrArray *
+hn_bed_all(HnBed *bed)
+{
+  GPtrArray *a = g_ptr_array_new();
+  for (guint i = 0; i < bed->nss->len; i++)
+    g_ptr_array_add(a, g_ptr_array_index(bed->nss, i));
+  for (guint i = 0; i < bed->idns->len; i++)
+    g_ptr_array_add(a, g_ptr_array_index(bed->idns, i));
+  return a;
+}
+
+static gint
+cmp_ns(gconstpointer a, gconstpointer b)
+{
+  return strcmp((*(HnNs *const *)a)->name, (*(HnNs *const *)b)->name);
+}
+
+void
+hn_bed_refresh_identities(HnBed *bed)
+{
+  GPtrArray *names = hn_list_netns();
+  /* drop the vanished */
+  for (guint i = bed->idns->len; i-- > 0;) {
+    HnNs *ns = g_ptr_array_index(bed->idns, i);
+    if (!hn_str_in(names, ns->real))
+      g_ptr_array_remove_index(bed->idns, i);
+  }
+  size_t pl = strlen(bed->prefix);
+  for (guint i = 0; i < names->len; i++) {
+    const char *real = g_ptr_array_index(names, i);
+    if (strncmp(real, bed->prefix, pl) || hn_bed_ns(bed, real + pl) || !strcmp(real, bed->hub))
+      continue;
+    HnSystem *s = hn_world_identity_system(bed->world, real + pl);
+    if (s)
+      g_ptr_array_add(bed->idns, ns_new(bed, real + pl, s, hn_bed_ns(bed, s->name)));
+  }
+  g_ptr_array_sort(bed->idns, cmp_ns);
+  g_ptr_array_free(names, TRUE);
 }
 
 static gboolean
@@ -200,19 +188,34 @@ write_file(const char *path, const char *value)
   return n == (ssize_t)strlen(value);
 }
 
-/* Inside the namespace: IPv6 off (not part of the documented scenario),
- * optionally lo up, bridge-netfilter off. */
 static gboolean
-prepare_ns(const char *real, gboolean lo_up, gboolean hub, GError **error)
+lo_up(const char *real, GError **error)
+{
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  g_strlcpy(ifr.ifr_name, "lo", sizeof ifr.ifr_name);
+  gboolean ok = s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0 &&
+                (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr) == 0);
+  if (!ok)
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "netns %s: lo up: %s", real, g_strerror(errno));
+  if (s >= 0)
+    close(s);
+  return ok;
+}
+
+/* Inside the namespace: IPv6 off (not part of the documented scenario),
+ * optionally lo up, bridge-netfilter off (hub). */
+static gboolean
+prepare_ns(const char *real, gboolean want_lo_up, gboolean hub, GError **error)
 {
   int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   char *path = g_strdup_printf("/run/netns/%s", real);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   g_free(path);
-  gboolean ok = TRUE;
   if (self < 0 || fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot enter netns %s: %s",
-                real, g_strerror(errno));
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot enter netns %s: %s", real,
+                g_strerror(errno));
     if (fd >= 0)
       close(fd);
     if (self >= 0)
@@ -220,29 +223,15 @@ prepare_ns(const char *real, gboolean lo_up, gboolean hub, GError **error)
     return FALSE;
   }
   close(fd);
-  if (!write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1") ||
-      !write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1")) {
-    /* kernels without IPv6 have no such files: nothing to disable */
-  }
+  /* kernels without IPv6 have no such files: nothing to disable */
+  write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+  write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
   if (hub) {
     write_file("/proc/sys/net/bridge/bridge-nf-call-iptables", "0");
     write_file("/proc/sys/net/bridge/bridge-nf-call-arptables", "0");
     write_file("/proc/sys/net/bridge/bridge-nf-call-ip6tables", "0");
   }
-  if (lo_up) {
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    g_strlcpy(ifr.ifr_name, "lo", sizeof ifr.ifr_name);
-    if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ||
-        (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr) < 0)) {
-      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "netns %s: lo up: %s", real,
-                  g_strerror(errno));
-      ok = FALSE;
-    }
-    if (s >= 0)
-      close(s);
-  }
+  gboolean ok = !want_lo_up || lo_up(real, error);
   if (setns(self, CLONE_NEWNET) < 0) {
     /* cannot happen; never keep running in a test namespace */
     perror("qspn-harness: setns back to the initial netns");
@@ -256,8 +245,7 @@ static gboolean
 copy_tree(const char *src, const char *dst, GError **error)
 {
   if (g_mkdir_with_parents(dst, 0755) < 0) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "mkdir %s: %s", dst,
-                g_strerror(errno));
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "mkdir %s: %s", dst, g_strerror(errno));
     return FALSE;
   }
   GDir *d = g_dir_open(src, 0, NULL);
@@ -282,22 +270,19 @@ copy_tree(const char *src, const char *dst, GError **error)
   return ok;
 }
 
-gboolean
-hn_bed_build(HnBed *bed, GError **error)
+static gboolean
+fail_out(GError **error, const char *what, char *out)
 {
-  HnWorld *w = bed->world;
-  char *out = NULL;
-  if (g_mkdir_with_parents(bed->run_dir, 0700) < 0) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "mkdir %s: %s", bed->run_dir,
-                g_strerror(errno));
-    return FALSE;
-  }
-  if (!g_file_test("/etc/netns", G_FILE_TEST_IS_DIR)) {
-    if (mkdir("/etc/netns", 0755) == 0)
-      bed->created_etc_root = TRUE;
-  }
+  g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s", what, out ? g_strchomp(out) : "");
+  g_free(out);
+  return FALSE;
+}
 
-  /* 1. namespaces, one ip process */
+/* 1. namespaces (one ip process) and their settings, /etc/netns copies */
+static gboolean
+build_namespaces(HnBed *bed, GError **error)
+{
+  char *out = NULL;
   GString *b = g_string_new(NULL);
   g_ptr_array_add(bed->created, g_strdup(bed->hub));
   g_string_append_printf(b, "netns add %s\n", bed->hub);
@@ -306,16 +291,11 @@ hn_bed_build(HnBed *bed, GError **error)
     g_ptr_array_add(bed->created, g_strdup(ns->real));
     g_string_append_printf(b, "netns add %s\n", ns->real);
   }
-  gboolean ok = ip_batch(bed, NULL, b->str, FALSE, &out);
+  gboolean ok = ip_batch(bed, NULL, b->str, &out);
   g_string_free(b, TRUE);
-  if (!ok) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "ip netns add: %s", out);
-    g_free(out);
-    return FALSE;
-  }
+  if (!ok)
+    return fail_out(error, "ip netns add", out);
   g_free(out);
-
-  /* 2. per-namespace settings (in process: setns + /proc/sys + ioctl) */
   if (!prepare_ns(bed->hub, FALSE, TRUE, error))
     return FALSE;
   for (guint i = 0; i < bed->nss->len; i++) {
@@ -324,20 +304,31 @@ hn_bed_build(HnBed *bed, GError **error)
       return FALSE;
     char *dir = g_strdup_printf("/etc/netns/%s", ns->real);
     char *ipr = g_build_filename(dir, "iproute2", NULL);
-    g_ptr_array_add(bed->etc_dirs, dir);
-    if (!copy_tree("/etc/iproute2", ipr, error)) {
-      g_free(ipr);
-      return FALSE;
-    }
     char *rt = g_build_filename(ipr, "rt_tables", NULL);
-    if (!g_file_test(rt, G_FILE_TEST_EXISTS))
-      g_file_set_contents(rt, "255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n", -1, NULL);
+    g_ptr_array_add(bed->etc_dirs, dir);
+    /* rt_tables: the reserved values only, as in the documented initial state,
+     * whatever another program may have appended to the host's file */
+    ok = copy_tree("/etc/iproute2", ipr, error) &&
+         g_file_set_contents(rt, "#\n# reserved values\n#\n255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n", -1,
+                             error);
     g_free(rt);
     g_free(ipr);
+    if (!ok)
+      return FALSE;
   }
+  return TRUE;
+}
 
-  /* 3. hub: bridges and veths (system end: name, MAC, moved into the system) */
-  b = g_string_new(NULL);
+/* 2. hub: bridges, veths (system end: name, MAC, moved into the system), and
+ * the medium filter: arcs (filter media) and cuts (flat media) are sets of
+ * "input port . output port" pairs. */
+static gboolean
+build_hub(HnBed *bed, GError **error)
+{
+  HnWorld *w = bed->world;
+  char *out = NULL;
+  GString *b = g_string_new(NULL);
+  GString *flat = g_string_new(NULL);
   for (guint i = 0; i < w->media->len; i++) {
     HnMedium *m = g_ptr_array_index(w->media, i);
     g_string_append_printf(b, "link add name %s type bridge stp_state 0 forward_delay 0\n", m->name);
@@ -347,95 +338,192 @@ hn_bed_build(HnBed *bed, GError **error)
     HnNs *ns = g_ptr_array_index(bed->nss, i);
     for (guint j = 0; j < ns->sys->ifaces->len; j++) {
       HnIface *f = g_ptr_array_index(ns->sys->ifaces, j);
-      g_string_append_printf(b, "link add name %s type veth peer name %s address %s netns %s\n",
-                             f->port, f->name, f->mac, ns->real);
+      g_string_append_printf(b, "link add name %s type veth peer name %s address %s netns %s\n", f->port,
+                             f->name, f->mac, ns->real);
       g_string_append_printf(b, "link set dev %s master %s up\n", f->port, f->medium);
+      if (!hn_world_medium(w, f->medium)->filter)
+        g_string_append_printf(flat, "    iifname \"%s\" accept\n", f->port);
     }
   }
-  ok = ip_batch(bed, bed->hub, b->str, FALSE, &out);
+  gboolean ok = ip_batch(bed, bed->hub, b->str, &out);
   g_string_free(b, TRUE);
   if (!ok) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "hub links: %s", out);
-    g_free(out);
-    return FALSE;
+    g_string_free(flat, TRUE);
+    return fail_out(error, "hub links", out);
   }
   g_free(out);
-
-  /* 4. medium filter: forward only between ports joined by an arc */
-  b = g_string_new("table bridge qh_medium {\n  chain forward {\n"
-                   "    type filter hook forward priority 0; policy drop;\n");
-  for (guint i = 0; i < w->media->len; i++) {
-    HnMedium *m = g_ptr_array_index(w->media, i);
-    if (m->filter)
-      continue;
-    /* flat medium: every pair of its ports */
-    for (guint x = 0; x < bed->nss->len; x++) {
-      HnNs *nx = g_ptr_array_index(bed->nss, x);
-      for (guint xi = 0; xi < nx->sys->ifaces->len; xi++) {
-        HnIface *fx = g_ptr_array_index(nx->sys->ifaces, xi);
-        if (strcmp(fx->medium, m->name))
-          continue;
-        g_string_append_printf(b, "    iifname \"%s\" accept\n", fx->port);
-      }
-    }
-  }
-  g_string_append(b, "  }\n}\n");
-  ok = nft_file(bed, bed->hub, b->str, &out);
-  g_string_free(b, TRUE);
-  if (!ok) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "hub nft filter: %s", out);
-    g_free(out);
-    return FALSE;
-  }
+  char *t = g_strdup_printf("table bridge qh_medium {\n"
+                            "  set arcs { type ifname . ifname; }\n"
+                            "  set cuts { type ifname . ifname; }\n"
+                            "  chain forward {\n"
+                            "    type filter hook forward priority 0; policy drop;\n"
+                            "    iifname . oifname @cuts drop\n"
+                            "    iifname . oifname @arcs accept\n%s  }\n}\n",
+                            flat->str);
+  g_string_free(flat, TRUE);
+  ok = nft_file(bed, bed->hub, t, &out);
+  g_free(t);
+  if (!ok)
+    return fail_out(error, "hub nft filter", out);
   g_free(out);
   return TRUE;
 }
 
 gboolean
-hn_bed_arc(HnBed *bed, const char *a, const char *b, GError **error)
+hn_bed_build(HnBed *bed, GError **error)
+{
+  if (g_mkdir_with_parents(bed->run_dir, 0700) < 0) {
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "mkdir %s: %s", bed->run_dir,
+                g_strerror(errno));
+    return FALSE;
+  }
+  if (!g_file_test("/etc/netns", G_FILE_TEST_IS_DIR) && mkdir("/etc/netns", 0755) == 0)
+    bed->created_etc_root = TRUE;
+  return build_namespaces(bed, error) && build_hub(bed, error);
+}
+
+typedef struct {
+  GHashTable *set; /* bed->open (filter medium) or bed->cut (flat medium) */
+  gboolean add;
+  char *k1, *k2;   /* "A>B", "B>A" */
+} PairOp;
+
+static void
+pair_op_free(gpointer p)
+{
+  PairOp *o = p;
+  g_free(o->k1);
+  g_free(o->k2);
+  g_free(o);
+}
+
+/* The nft set operations that open (arc) or close (cut) every interface pair
+ * of a and b on a common medium: on a filter medium an arc adds the pair to
+ * @arcs and a cut deletes it; on a flat medium a cut adds it to @cuts and an
+ * arc deletes it.  FALSE when there is no common medium or a cut finds the
+ * medium already closed. */
+static gboolean
+pair_ops(HnBed *bed, const char *a, const char *b, gboolean open, GPtrArray *ops, GString *nft, GError **error)
 {
   HnSystem *sa = hn_world_system(bed->world, a), *sb = hn_world_system(bed->world, b);
-  GString *t = g_string_new(NULL);
+  gboolean common = FALSE;
   for (guint i = 0; sa && sb && i < sa->ifaces->len; i++) {
     HnIface *fa = g_ptr_array_index(sa->ifaces, i);
     for (guint j = 0; j < sb->ifaces->len; j++) {
       HnIface *fb = g_ptr_array_index(sb->ifaces, j);
       if (strcmp(fa->medium, fb->medium))
         continue;
-      g_string_append_printf(t, "add rule bridge qh_medium forward iifname \"%s\" oifname \"%s\" accept\n",
-                             fa->port, fb->port);
-      g_string_append_printf(t, "add rule bridge qh_medium forward iifname \"%s\" oifname \"%s\" accept\n",
-                             fb->port, fa->port);
+      common = TRUE;
+      gboolean filter = hn_world_medium(bed->world, fa->medium)->filter;
+      PairOp *o = g_new0(PairOp, 1);
+      o->set = filter ? bed->open : bed->cut;
+      o->add = filter == open;
+      o->k1 = g_strdup_printf("%s>%s", fa->port, fb->port);
+      o->k2 = g_strdup_printf("%s>%s", fb->port, fa->port);
+      gboolean present = g_hash_table_contains(o->set, o->k1);
+      gboolean is_open = filter ? present : !present;
+      if (!open && !is_open) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cut %s %s: medium %s is not open between them",
+                    a, b, fa->medium);
+        pair_op_free(o);
+        return FALSE;
+      }
+      if (!o->add && !present) { /* arc on an open flat medium: nothing to do */
+        pair_op_free(o);
+        continue;
+      }
+      g_string_append_printf(nft, "%s element bridge qh_medium %s { \"%s\" . \"%s\", \"%s\" . \"%s\" }\n",
+                             o->add ? "add" : "delete", filter ? "arcs" : "cuts", fa->port, fb->port, fb->port,
+                             fa->port);
+      g_ptr_array_add(ops, o);
     }
   }
-  if (t->len == 0) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "arc %s %s: no common medium", a, b);
-    g_string_free(t, TRUE);
-    return FALSE;
-  }
+  if (!common)
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s %s %s: no common medium", open ? "arc" : "cut", a, b);
+  return common;
+}
+
+static gboolean
+medium_between(HnBed *bed, const char *a, const char *b, gboolean open, GError **error)
+{
+  GPtrArray *ops = g_ptr_array_new_with_free_func(pair_op_free);
+  GString *nft = g_string_new(NULL);
   char *out = NULL;
-  gboolean ok = nft_file(bed, bed->hub, t->str, &out);
-  if (!ok)
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "arc %s %s: %s", a, b, out);
+  gboolean ok = pair_ops(bed, a, b, open, ops, nft, error);
+  if (ok && nft->len > 0 && !nft_file(bed, bed->hub, nft->str, &out)) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s %s %s: %s", open ? "arc" : "cut", a, b,
+                out ? g_strchomp(out) : "");
+    ok = FALSE;
+  }
+  for (guint i = 0; ok && i < ops->len; i++) {
+    PairOp *o = g_ptr_array_index(ops, i);
+    if (o->add) {
+      g_hash_table_add(o->set, g_strdup(o->k1));
+      g_hash_table_add(o->set, g_strdup(o->k2));
+    } else {
+      g_hash_table_remove(o->set, o->k1);
+      g_hash_table_remove(o->set, o->k2);
+    }
+  }
   g_free(out);
-  g_string_free(t, TRUE);
+  g_string_free(nft, TRUE);
+  g_ptr_array_free(ops, TRUE);
+  return ok;
+}
+
+gboolean
+hn_bed_arc(HnBed *bed, const char *a, const char *b, GError **error)
+{
+  return medium_between(bed, a, b, TRUE, error);
+}
+
+gboolean
+hn_bed_cut(HnBed *bed, const char *a, const char *b, GError **error)
+{
+  return medium_between(bed, a, b, FALSE, error);
+}
+
+gboolean
+hn_bed_idns_add(HnBed *bed, const char *sys, const char *name, GError **error)
+{
+  char *real = g_strdup_printf("%s%s-%s", bed->prefix, sys, name);
+  char *argv[] = { "ip", "netns", "add", real, NULL };
+  char *out = NULL;
+  gboolean ok = hn_run(argv, NULL, &out);
+  if (!ok) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "ip netns add %s: %s", real, out ? g_strchomp(out) : "");
+  } else {
+    g_ptr_array_add(bed->created, g_strdup(real));
+    /* as sequence-netns.sh's ns_add: IPv6 off, lo left down */
+    ok = prepare_ns(real, FALSE, FALSE, error);
+  }
+  hn_bed_refresh_identities(bed);
+  g_free(out);
+  g_free(real);
+  return ok;
+}
+
+gboolean
+hn_bed_idns_del(HnBed *bed, const char *sys, const char *name, GError **error)
+{
+  char *real = g_strdup_printf("%s%s-%s", bed->prefix, sys, name);
+  char *argv[] = { "ip", "netns", "del", real, NULL };
+  char *out = NULL;
+  gboolean ok = hn_run(argv, NULL, &out);
+  if (!ok)
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "ip netns del %s: %s", real, out ? g_strchomp(out) : "");
+  hn_bed_refresh_identities(bed);
+  g_free(out);
+  g_free(real);
   return ok;
 }
 
 gboolean
 hn_ns_daemon_alive(HnNs *ns)
 {
-  if (ns->pid <= 0)
+  if (ns->pid <= 0 || ns->exit_status != -1)
     return FALSE;
-  if (ns->exit_status != -1)
-    return FALSE;
-  int st;
-  pid_t r = waitpid(ns->pid, &st, WNOHANG);
-  if (r == ns->pid) {
-    ns->exit_status = st;
-    return FALSE;
-  }
-  return TRUE;
+  return !hn_reaped(ns->pid, &ns->exit_status);
 }
 
 void
@@ -443,92 +531,52 @@ hn_ns_daemon_kill(HnNs *ns, double grace)
 {
   if (!hn_ns_daemon_alive(ns))
     return;
-  kill(ns->pid, SIGTERM);
-  double end = hn_now() + grace;
-  while (hn_now() < end) {
-    if (!hn_ns_daemon_alive(ns))
-      return;
-    struct timespec ts = { 0, 20 * 1000 * 1000 };
-    nanosleep(&ts, NULL);
+  if (grace > 0) {
+    kill(ns->pid, SIGTERM);
+    double end = hn_now() + grace;
+    while (hn_now() < end && hn_ns_daemon_alive(ns)) {
+      struct timespec ts = { 0, 20 * 1000 * 1000 };
+      nanosleep(&ts, NULL);
+    }
   }
   if (hn_ns_daemon_alive(ns)) {
     kill(ns->pid, SIGKILL);
-    int st;
-    if (waitpid(ns->pid, &st, 0) == ns->pid)
-      ns->exit_status = st;
-  }
-}
-
-static void
-rm_rf(const char *path)
-{
-  struct stat st;
-  if (lstat(path, &st) < 0)
-    return;
-  if (S_ISDIR(st.st_mode)) {
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-      const char *n;
-      while ((n = g_dir_read_name(d))) {
-        char *c = g_build_filename(path, n, NULL);
-        rm_rf(c);
-        g_free(c);
-      }
-      g_dir_close(d);
-    }
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
-}
-
-/* Delete namespaces by name: one `ip -force -batch`, then unmount/unlink
- * whatever is still there. */
-static void
-delete_netns(const char *run_dir, GPtrArray *names)
-{
-  if (names->len == 0)
-    return;
-  GString *b = g_string_new(NULL);
-  for (guint i = names->len; i-- > 0;)
-    g_string_append_printf(b, "netns del %s\n", (char *)g_ptr_array_index(names, i));
-  char *file = g_strdup_printf("%s/teardown-%d.ip", run_dir && g_file_test(run_dir, G_FILE_TEST_IS_DIR) ? run_dir : "/tmp", (int)getpid());
-  if (g_file_set_contents(file, b->str, -1, NULL)) {
-    char *argv[] = { "ip", "-force", "-batch", file, NULL };
-    hn_run(argv, NULL, NULL);
-    unlink(file);
-  }
-  g_free(file);
-  g_string_free(b, TRUE);
-  for (guint i = 0; i < names->len; i++) {
-    char *p = g_strdup_printf("/run/netns/%s", (char *)g_ptr_array_index(names, i));
-    if (g_file_test(p, G_FILE_TEST_EXISTS)) {
-      umount2(p, MNT_DETACH);
-      unlink(p);
-    }
-    g_free(p);
+    ns->exit_status = hn_wait(ns->pid);
   }
 }
 
 void
 hn_bed_teardown(HnBed *bed, gboolean keep)
 {
+  if (keep) {
+    printf("namespaces %s*, /etc/netns/%s*, %s and the daemons of the run left in place; inspect with\n"
+           "  ip netns exec %s%s ip route show table all   (etc.)\n"
+           "and remove everything with: qspn-harness sweep   (it kills the daemons of the run by PID)\n",
+           bed->prefix, bed->prefix, bed->run_dir, bed->prefix,
+           ((HnNs *)g_ptr_array_index(bed->nss, 0))->name);
+    return;
+  }
   /* daemons first: a process keeps its namespace alive */
   for (guint i = 0; i < bed->nss->len; i++)
     hn_ns_daemon_kill(g_ptr_array_index(bed->nss, i), 5.0);
-  if (keep) {
-    printf("--keep: namespaces %s*, /etc/netns/%s* and %s left in place; inspect with\n"
-           "  ip netns exec %salfa ip route show table all   (etc.)\n"
-           "and remove them with: qspn-harness sweep   (once this run has exited)\n",
-           bed->prefix, bed->prefix, bed->run_dir, bed->prefix);
-    return;
+  /* every namespace of the run: identity namespaces (ours or qspnd's) first */
+  GPtrArray *all = hn_list_netns();
+  GPtrArray *del = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < all->len; i++) {
+    const char *n = g_ptr_array_index(all, i);
+    if (g_str_has_prefix(n, bed->prefix) && !hn_str_in(bed->created, n))
+      g_ptr_array_add(del, g_strdup(n));
   }
-  delete_netns(bed->run_dir, bed->created);
+  for (guint i = bed->created->len; i-- > 0;)
+    g_ptr_array_add(del, g_strdup(g_ptr_array_index(bed->created, i)));
+  hn_delete_netns(bed->run_dir, del);
+  g_ptr_array_free(del, TRUE);
+  g_ptr_array_free(all, TRUE);
   for (guint i = 0; i < bed->etc_dirs->len; i++)
-    rm_rf(g_ptr_array_index(bed->etc_dirs, i));
+    hn_rm_rf(g_ptr_array_index(bed->etc_dirs, i));
   if (bed->created_etc_root)
     rmdir("/etc/netns");
-  rm_rf(bed->run_dir);
+  hn_rm_rf(bed->run_dir);
 }
 
 void
@@ -536,260 +584,14 @@ hn_bed_free(HnBed *bed)
 {
   if (!bed)
     return;
-  for (guint i = 0; i < bed->nss->len; i++) {
-    HnNs *ns = g_ptr_array_index(bed->nss, i);
-    g_free(ns->name);
-    g_free(ns->real);
-    g_hash_table_destroy(ns->sticky);
-    g_free(ns->control_dir);
-    g_free(ns->log_file);
-    g_free(ns->out_file);
-    g_free(ns->prestart);
-    g_free(ns);
-  }
   g_ptr_array_free(bed->nss, TRUE);
+  g_ptr_array_free(bed->idns, TRUE);
   g_ptr_array_free(bed->created, TRUE);
   g_ptr_array_free(bed->etc_dirs, TRUE);
+  g_hash_table_destroy(bed->open);
+  g_hash_table_destroy(bed->cut);
   g_free(bed->prefix);
   g_free(bed->run_dir);
   g_free(bed->hub);
   g_free(bed);
-}
-
-/* ------------------------------------------------------------------ dump */
-
-static const char DUMP_SCRIPT[] =
-  "exec 2>&1\n"
-  "echo '### ip route show table all'; ip route show table all\n"
-  "echo '### ip rule'; ip rule\n"
-  "echo '### ip addr'; ip addr\n"
-  "echo '@@@ iptables-save'; iptables-save 2>/dev/null\n"
-  "echo '@@@ nft'; nft list table ip qspnd 2>/dev/null\n"
-  "echo '@@@ end'\n";
-static const char DUMP_RT[] =
-  "echo '### rt_tables (non-comment lines)'; "
-  "grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' /etc/iproute2/rt_tables\n";
-
-static char *
-assemble(const char *raw, GHashTable *sticky)
-{
-  const char *ipt = strstr(raw, "@@@ iptables-save\n");
-  const char *nft = ipt ? strstr(ipt, "@@@ nft\n") : NULL;
-  const char *end = nft ? strstr(nft, "@@@ end\n") : NULL;
-  if (!ipt || !nft || !end)
-    return g_strconcat(raw, "### (dump incomplete)\n", NULL);
-  char *ipt_text = g_strndup(ipt + strlen("@@@ iptables-save\n"), nft - ipt - strlen("@@@ iptables-save\n"));
-  char *nft_text = g_strndup(nft + strlen("@@@ nft\n"), end - nft - strlen("@@@ nft\n"));
-  char *canon = hn_netfilter_canonical(ipt_text, nft_text, sticky);
-  GString *o = g_string_new_len(raw, ipt - raw);
-  g_string_append(o, "### iptables-save\n");
-  g_string_append(o, canon);
-  g_string_append(o, end + strlen("@@@ end\n"));
-  g_free(canon);
-  g_free(ipt_text);
-  g_free(nft_text);
-  return g_string_free(o, FALSE);
-}
-
-char **
-hn_bed_dump(HnBed *bed, HnNs **nss, guint n, gboolean use_sticky)
-{
-  (void)bed;
-  GPid *pids = g_new0(GPid, n);
-  int *fds = g_new0(int, n);
-  char **res = g_new0(char *, n + 1);
-  for (guint i = 0; i < n; i++) {
-    char *script = g_strconcat(DUMP_SCRIPT, nss[i]->sys ? DUMP_RT : "", NULL);
-    char *argv[] = { "ip", "netns", "exec", nss[i]->real, "sh", "-c", script, NULL };
-    GError *e = NULL;
-    fds[i] = -1;
-    if (!g_spawn_async_with_pipes(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                                  NULL, NULL, &pids[i], NULL, &fds[i], NULL, &e)) {
-      res[i] = g_strdup_printf("### dump failed: %s\n", e->message);
-      g_error_free(e);
-      pids[i] = 0;
-    }
-    g_free(script);
-  }
-  for (guint i = 0; i < n; i++) {
-    if (fds[i] < 0)
-      continue;
-    GString *s = g_string_new(NULL);
-    char buf[8192];
-    ssize_t r;
-    while ((r = read(fds[i], buf, sizeof buf)) != 0) {
-      if (r < 0) {
-        if (errno == EINTR)
-          continue;
-        break;
-      }
-      g_string_append_len(s, buf, r);
-    }
-    close(fds[i]);
-    int st;
-    while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
-      ;
-    res[i] = assemble(s->str, use_sticky ? nss[i]->sticky : NULL);
-    g_string_free(s, TRUE);
-  }
-  g_free(pids);
-  g_free(fds);
-  return res;
-}
-
-/* ----------------------------------------------------------------- sweep */
-
-/* Is pid a live qspn-harness process? */
-static gboolean
-harness_alive(long pid)
-{
-  if (pid <= 0 || kill((pid_t)pid, 0) < 0)
-    return errno == EPERM;
-  char *p = g_strdup_printf("/proc/%ld/comm", pid), *c = NULL;
-  gboolean alive = TRUE;
-  if (g_file_get_contents(p, &c, NULL, NULL))
-    alive = g_str_has_prefix(c, "qspn-harness");
-  g_free(p);
-  g_free(c);
-  return alive;
-}
-
-/* "qh<digits>-..." -> pid, else -1 */
-static long
-prefix_pid(const char *name)
-{
-  if (!g_str_has_prefix(name, "qh"))
-    return -1;
-  char *end = NULL;
-  long pid = strtol(name + 2, &end, 10);
-  if (end == name + 2 || *end != '-')
-    return -1;
-  return pid;
-}
-
-/* Kill (by PID) every process whose netns is the file at path, or whose
- * command line mentions needle. */
-static int
-kill_processes_of(const char *nspath, const char *needle, gboolean verbose)
-{
-  struct stat nst;
-  gboolean have_ns = nspath && stat(nspath, &nst) == 0;
-  int killed = 0;
-  GDir *d = g_dir_open("/proc", 0, NULL);
-  if (!d)
-    return 0;
-  const char *n;
-  pid_t self = getpid();
-  while ((n = g_dir_read_name(d))) {
-    char *end;
-    long pid = strtol(n, &end, 10);
-    if (*end || pid <= 1 || pid == self)
-      continue;
-    gboolean match = FALSE;
-    if (have_ns) {
-      char *p = g_strdup_printf("/proc/%ld/ns/net", pid);
-      struct stat st;
-      if (stat(p, &st) == 0 && st.st_ino == nst.st_ino && st.st_dev == nst.st_dev)
-        match = TRUE;
-      g_free(p);
-    }
-    if (!match && needle) {
-      char *p = g_strdup_printf("/proc/%ld/cmdline", pid), *c = NULL;
-      gsize len = 0;
-      if (g_file_get_contents(p, &c, &len, NULL)) {
-        for (gsize i = 0; i + 1 < len; i++)
-          if (c[i] == '\0')
-            c[i] = ' ';
-        match = strstr(c, needle) != NULL;
-      }
-      g_free(p);
-      g_free(c);
-    }
-    if (match) {
-      if (verbose)
-        printf("sweep: killing process %ld (left by a dead harness run)\n", pid);
-      kill((pid_t)pid, SIGTERM);
-      for (int i = 0; i < 50 && kill((pid_t)pid, 0) == 0; i++)
-        g_usleep(20000);
-      kill((pid_t)pid, SIGKILL);
-      killed++;
-    }
-  }
-  g_dir_close(d);
-  return killed;
-}
-
-int
-hn_sweep(gboolean verbose)
-{
-  int removed = 0;
-  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-  GHashTable *dead = g_hash_table_new(g_direct_hash, g_direct_equal);
-  const char *dirs[] = { "/run/netns", "/etc/netns", "/tmp", NULL };
-  for (int k = 0; dirs[k]; k++) {
-    GDir *d = g_dir_open(dirs[k], 0, NULL);
-    if (!d)
-      continue;
-    const char *n;
-    while ((n = g_dir_read_name(d))) {
-      long pid = prefix_pid(n);
-      if (pid < 0 || harness_alive(pid))
-        continue;
-      if (k == 2 && !g_str_has_suffix(n, "-run"))
-        continue;
-      g_hash_table_add(dead, GINT_TO_POINTER((int)pid));
-      if (k == 0) {
-        char *p = g_strdup_printf("/run/netns/%s", n), *needle = g_strdup_printf("/tmp/qh%ld-run", pid);
-        removed += kill_processes_of(p, needle, verbose);
-        g_free(p);
-        g_free(needle);
-        g_ptr_array_add(names, g_strdup(n));
-      } else {
-        char *p = g_build_filename(dirs[k], n, NULL);
-        if (verbose)
-          printf("sweep: removing %s\n", p);
-        rm_rf(p);
-        removed++;
-        g_free(p);
-      }
-    }
-    g_dir_close(d);
-  }
-  if (names->len > 0) {
-    for (guint i = 0; i < names->len; i++)
-      if (verbose)
-        printf("sweep: removing netns %s\n", (char *)g_ptr_array_index(names, i));
-    delete_netns(NULL, names);
-    removed += names->len;
-  }
-  /* daemons of dead runs whose namespace is already gone */
-  GHashTableIter it;
-  gpointer k;
-  g_hash_table_iter_init(&it, dead);
-  while (g_hash_table_iter_next(&it, &k, NULL)) {
-    char *needle = g_strdup_printf("/tmp/qh%d-run", GPOINTER_TO_INT(k));
-    removed += kill_processes_of(NULL, needle, verbose);
-    g_free(needle);
-  }
-  g_hash_table_destroy(dead);
-  g_ptr_array_free(names, TRUE);
-  return removed;
-}
-
-GPtrArray *
-hn_leftovers(const char *prefix)
-{
-  GPtrArray *res = g_ptr_array_new_with_free_func(g_free);
-  const char *dirs[] = { "/run/netns", "/etc/netns", "/tmp", NULL };
-  for (int k = 0; dirs[k]; k++) {
-    GDir *d = g_dir_open(dirs[k], 0, NULL);
-    if (!d)
-      continue;
-    const char *n;
-    while ((n = g_dir_read_name(d)))
-      if (g_str_has_prefix(n, prefix))
-        g_ptr_array_add(res, g_build_filename(dirs[k], n, NULL));
-    g_dir_close(d);
-  }
-  return res;
 }

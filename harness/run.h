@@ -1,0 +1,90 @@
+/* run.h -- one `qspn-harness run`: options, state, and the parts of the run
+ * (run.c: steps and report; daemons.c; actions.c; checkpoint.c; stepping.c:
+ * pings of a step; final.c: T1/T2). */
+#ifndef QSPN_HARNESS_RUN_H
+#define QSPN_HARNESS_RUN_H
+
+#include <glib.h>
+
+#include "config.h"
+#include "pings.h"
+#include "replay.h"
+#include "testbed.h"
+
+typedef enum { HN_PINGS_ALL = 0, HN_PINGS_QUIESCENT, HN_PINGS_NONE } HnPingsMode;
+
+typedef struct {
+  const char *world_path, *steps_path, *only, *expected, *qspnd, *qspnctl, *artifacts, *replay;
+  const char *dump_dir, *stop_at;
+  double deadline, start_deadline, max_seconds;
+  gboolean keep, verbose, strict;
+  HnPingsMode pings;
+} HnOpts;
+
+typedef struct {
+  GPid pid;
+  char *sys, *command, *out_file;
+  int line;
+} HnBg;
+
+typedef struct {
+  HnOpts *o;
+  HnWorld *world;
+  HnSteps *steps;
+  HnBed *bed;
+  HnReplay *replay;
+  HnPingList *doc_pings;  /* expected/PINGS.txt, NULL if absent */
+  char *art_dir;          /* created lazily */
+  int passed, failed;
+  guint pings_ok, pings_total;
+  gboolean any_daemon;
+  gboolean idns_option;   /* qspnd --help mentions --identity-ns-prefix */
+  GPtrArray *bg;          /* HnBg*: background ctls of the current step */
+  guint bg_seq;
+} HnRun;
+
+/* run.c */
+const char *hn_art_dir(HnRun *r);
+void hn_report_line(const char *id, const char *slug, const char *status, const char *detail, double secs);
+/* Load and check every input of a run (world, steps, --only, --stop-at,
+ * replay script, PINGS.txt, expected directories, deviations) before anything
+ * is created.  Used by `run` (for_run: --expected needed by compared steps)
+ * and `parse`. */
+gboolean hn_inputs_load(HnOpts *o, HnRun *r, gboolean **selected, int *last, gboolean for_run, GError **error);
+void hn_inputs_free(HnRun *r);
+int hn_cmd_run(HnOpts *o);
+
+/* daemons.c */
+gboolean hn_daemon_start(HnRun *r, HnNs *ns, GString *why);
+gboolean hn_daemon_quit(HnRun *r, HnNs *ns, GString *why);
+void hn_daemon_kill9(HnRun *r, HnNs *ns);
+/* qspnctl --control-dir DIR --timeout 5 COMMAND (shell words). */
+gboolean hn_qspnctl(HnRun *r, HnNs *ns, const char *command, char **out);
+/* The same in the background, output to out_file. */
+GPid hn_qspnctl_bg(HnRun *r, HnNs *ns, const char *command, const char *out_file, GString *why);
+gboolean hn_qspnd_has_option(const char *qspnd, const char *option);
+void hn_save_daemon_state(HnRun *r, const char *dir);
+void hn_copy_logs(HnRun *r);
+
+/* actions.c: the actions of a step in order (and, in replay mode, the
+ * documented commands); why gets what failed. */
+gboolean hn_actions_run(HnRun *r, HnStep *st, GString *why);
+void hn_bg_clear(HnRun *r);
+
+/* checkpoint.c: compare with expected/ (check) or await quiescence (settle).
+ * detail gets "compared: ..." / "settled ..." and failures; *secs the time
+ * the network took. */
+gboolean hn_checkpoint(HnRun *r, HnStep *st, const char *action_error, GString *detail, double *secs);
+/* --dump-dir: raw and normalised state of every namespace after step st. */
+void hn_dump_dir_write(HnRun *r, HnStep *st, HnNs **nss, guint n, char **raw);
+
+/* stepping.c: documented and explicit pings of a step (after its checkpoint). */
+gboolean hn_step_pings(HnRun *r, HnStep *st, GString *detail);
+/* Global address of the main identity from `qspnctl show --json` (NULL if none). */
+char *hn_main_global_address(const char *json);
+
+/* final.c */
+gboolean hn_final_quit_all(HnRun *r);
+gboolean hn_final_cleanup(HnRun *r);
+
+#endif

@@ -1,0 +1,503 @@
+/* test_parsers.c -- the harness's input parsers: world, steps, --only,
+ * deviations, PINGS.txt, the replayed sequence script, and `qspn-harness
+ * parse` (every bad input rejected with file and line, nothing created, no
+ * leak: the harness is built with ASan, whose leak check would change the
+ * exit status).  Expected values come from the documents: argv[1] is the
+ * shared/ directory (catalogue.md, steps.tsv, sequence-netns.sh, PINGS.txt),
+ * argv[2] the qspn-harness executable, argv[3] the source tree (topologies/). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <glib.h>
+
+#include "config.h"
+#include "pings.h"
+#include "replay.h"
+#include "run.h"
+
+static const char *shared_dir, *harness_exe, *source_root;
+static char *tmpdir;
+
+#define GOOD_WORLD                                                                                          \
+  "medium m1\nmedium m2 flat\n"                                                                             \
+  "system alfa\n  iface eth1 mac 00:16:3E:FD:E2:AA linklocal 169.254.69.30 medium m1\n  qspnd -t 4.2.2.2\n" \
+  "system beta\n  iface eth1 mac 00:16:3E:EC:A3:E1 linklocal 169.254.96.141 medium m1\n"                    \
+  "  iface eth2 mac 02:00:00:00:00:02 medium m2\n  qspnd -t 4.2.2.2\n"                                      \
+  "system rho\n  iface eth1 mac 02:00:00:00:00:01 medium m2\n"
+
+static char *
+write_tmp(const char *name, const char *content, gssize len)
+{
+  char *p = g_build_filename(tmpdir, name, NULL);
+  assert_true(g_file_set_contents(p, content, len, NULL));
+  return p;
+}
+
+static HnWorld *
+good_world(void)
+{
+  char *p = write_tmp("good.world", GOOD_WORLD, -1);
+  GError *e = NULL;
+  HnWorld *w = hn_world_load(p, &e);
+  if (!w)
+    fail_msg("good world rejected: %s", e->message);
+  g_free(p);
+  return w;
+}
+
+/* the world text must be rejected with "<file>:<line>: ...needle..." */
+static void
+world_rejects(const char *text, gssize len, int line, const char *needle)
+{
+  char *p = write_tmp("bad.world", text, len);
+  GError *e = NULL;
+  HnWorld *w = hn_world_load(p, &e);
+  if (w)
+    fail_msg("world accepted: %s", text);
+  char *where = line > 0 ? g_strdup_printf("%s:%d: ", p, line) : g_strdup_printf("%s: ", p);
+  if (!g_str_has_prefix(e->message, where) || !strstr(e->message, needle))
+    fail_msg("error \"%s\" lacks \"%s\" or \"%s\"", e->message, where, needle);
+  g_error_free(e);
+  g_free(where);
+  g_free(p);
+}
+
+static void
+steps_rejects(const HnWorld *w, const char *text, gssize len, int line, const char *needle)
+{
+  char *p = write_tmp("bad.steps", text, len);
+  GError *e = NULL;
+  HnSteps *s = hn_steps_load(p, w, &e);
+  if (s)
+    fail_msg("steps accepted: %s", text);
+  char *where = line > 0 ? g_strdup_printf("%s:%d: ", p, line) : g_strdup_printf("%s: ", p);
+  if (!g_str_has_prefix(e->message, where) || !strstr(e->message, needle))
+    fail_msg("error \"%s\" lacks \"%s\" or \"%s\"", e->message, where, needle);
+  g_error_free(e);
+  g_free(where);
+  g_free(p);
+}
+
+static void
+test_world_good(void **state)
+{
+  (void)state;
+  HnWorld *w = good_world();
+  assert_int_equal(w->systems->len, 3);
+  HnSystem *b = hn_world_system(w, "beta");
+  assert_int_equal(b->ifaces->len, 2);
+  /* a system with several interfaces: one hub port per interface */
+  assert_string_equal(((HnIface *)g_ptr_array_index(b->ifaces, 0))->port, "beta.0");
+  assert_string_equal(((HnIface *)g_ptr_array_index(b->ifaces, 1))->port, "beta.1");
+  assert_false(hn_world_medium(w, "m2")->filter);
+  assert_ptr_equal(hn_world_identity_system(w, "beta-entr02"), b);
+  assert_null(hn_world_identity_system(w, "beta-"));
+  assert_null(hn_world_identity_system(w, "gamma-migr02"));
+  hn_world_free(w);
+}
+
+#define SYS1 "medium m\nsystem a\n  iface eth1 mac 02:00:00:00:00:01 medium m\n"
+
+static void
+test_world_rejects(void **state)
+{
+  (void)state;
+  /* invalid link-locals */
+  world_rejects("medium m\nsystem a\n iface eth1 mac 02:00:00:00:00:01 linklocal 169.254.300.1 medium m\n", -1, 3,
+                "bad link-local");
+  world_rejects("medium m\nsystem a\n iface eth1 mac 02:00:00:00:00:01 linklocal 10.0.0.1 medium m\n", -1, 3,
+                "bad link-local");
+  world_rejects("medium m\nsystem a\n iface eth1 mac 02:00:00:00:00:01 linklocal 169.254.0.0 medium m\n", -1, 3,
+                "bad link-local");
+  world_rejects("medium m\nsystem a\n iface eth1 mac 02:00:00:00:00:01 linklocal 169.254.1 medium m\n", -1, 3,
+                "bad link-local");
+  /* duplicate MACs (case does not matter), link-locals, interfaces */
+  world_rejects(SYS1 "system b\n iface eth1 mac 02:00:00:00:00:01 medium m\n", -1, 5, "already used");
+  world_rejects("medium m\nsystem a\n iface eth1 mac 0a:00:00:00:00:01 medium m\n"
+                "system b\n iface eth1 mac 0A:00:00:00:00:01 medium m\n", -1, 5, "already used");
+  world_rejects("medium m\nsystem a\n iface eth1 mac 02:00:00:00:00:01 linklocal 169.254.1.1 medium m\n"
+                "system b\n iface eth1 mac 02:00:00:00:00:02 linklocal 169.254.1.1 medium m\n", -1, 5, "already used");
+  world_rejects(SYS1 "  iface eth1 mac 02:00:00:00:00:02 medium m\n", -1, 4, "defined twice");
+  /* bad MACs: multicast, zero, malformed */
+  world_rejects("medium m\nsystem a\n iface eth1 mac 01:00:5E:00:00:01 medium m\n", -1, 3, "bad MAC");
+  world_rejects("medium m\nsystem a\n iface eth1 mac 00:00:00:00:00:00 medium m\n", -1, 3, "bad MAC");
+  world_rejects("medium m\nsystem a\n iface eth1 mac 00:16:3E:FD:E2 medium m\n", -1, 3, "bad MAC");
+  world_rejects("medium m\nsystem a\n iface eth1 mac 02:00:00:00:00:01 mac 02:00:00:00:00:03 medium m\n", -1, 3,
+                "mac given twice");
+  world_rejects("medium m\nsystem a\n iface lo mac 02:00:00:00:00:01 medium m\n", -1, 3, "not lo");
+  world_rejects("medium m\nsystem a\n iface eth1 mac 02:00:00:00:00:01\n", -1, 3, "mandatory");
+  world_rejects("medium m\nsystem a\n iface eth1 mac 02:00:00:00:00:01 medium x\n", -1, 3, "unknown medium");
+  /* identity namespaces <system>-<NAME> must be unambiguous */
+  world_rejects(SYS1 "system a-x\n", -1, 4, "ambiguous");
+  world_rejects("medium m\nsystem a-x\nsystem a\n", -1, 3, "ambiguous");
+  /* names in the hub */
+  world_rejects("medium a\nsystem a\n iface eth1 mac 02:00:00:00:00:01 medium a\n", -1, 2, "clashes");
+  world_rejects("medium m\nsystem hub\n", -1, 2, "reserved");
+  world_rejects("medium m\nsystem -x\n", -1, 2, "usage: system");
+  world_rejects("medium m\nsystem ..\n", -1, 2, "usage: system");
+  world_rejects(SYS1 "medium n\n", -1, 4, "declare media first");
+  world_rejects(SYS1 " qspnd -t 1\n qspnd -t 2\n", -1, 5, "qspnd given twice");
+  world_rejects("medium m\nsystem a\n qspnd -t 1\n", -1, 2, "no interface");
+  world_rejects("medium m\n", -1, 0, "no systems");
+  world_rejects("medium m\nfrobnicate\n", -1, 2, "unknown directive");
+  /* a NUL byte would silently truncate the file: rejected with its line */
+  world_rejects(SYS1 "system b\0\n", sizeof(SYS1 "system b\0\n") - 1, 4, "NUL byte");
+  world_rejects("medium m\n\xff\n", -1, 2, "invalid UTF-8");
+  char *big = g_strnfill(9000, 'x');
+  char *text = g_strdup_printf("medium m\n# %s\n", big);
+  world_rejects(text, -1, 2, "longer than");
+  g_free(text);
+  g_free(big);
+}
+
+static void
+test_steps_good(void **state)
+{
+  (void)state;
+  HnWorld *w = good_world();
+  char *p = write_tmp("good.steps",
+                      "step S01 one\n  arc alfa beta\n  start alfa\n  ctl& alfa show\n  ctl& beta show\n  wait\n"
+                      "  ctl alfa show --json -- \"main\": true\n  await alfa show_handlednics -- eth1\n"
+                      "  deadline 2.5\n  intermediate\n  check alfa beta-entr02:contains\n"
+                      "  # the script writes src, the pages do not\n"
+                      "  deviation alfa \"10.0.0.23 via 1.2.3.4 dev eth1 src 10.0.0.22\" => \"10.0.0.23 via 1.2.3.4 dev eth1\"\n"
+                      "  ping rho 10.0.0.41 fail\n  ping-all\n"
+                      "step S02 two\n  cut alfa beta\n  kill alfa\n  restart alfa\n  settle 0.5\n",
+                      -1);
+  GError *e = NULL;
+  HnSteps *s = hn_steps_load(p, w, &e);
+  if (!s)
+    fail_msg("%s", e->message);
+  HnStep *a = g_ptr_array_index(s->steps, 0), *b = g_ptr_array_index(s->steps, 1);
+  assert_int_equal(a->actions->len, 7);
+  HnAction *ctl = g_ptr_array_index(a->actions, 5);
+  assert_int_equal(ctl->kind, HN_ACT_CTL);
+  assert_string_equal(ctl->b, "show --json");
+  assert_string_equal(ctl->text, "\"main\": true");
+  HnAction *aw = g_ptr_array_index(a->actions, 6);
+  assert_int_equal(aw->kind, HN_ACT_AWAIT);
+  assert_string_equal(aw->text, "eth1");
+  assert_true(a->deadline == 2.5 && a->intermediate);
+  assert_true(((HnCheck *)g_ptr_array_index(a->checks, 1))->contains);
+  HnDeviation *d = g_ptr_array_index(a->deviations, 0);
+  assert_string_equal(d->to, "10.0.0.23 via 1.2.3.4 dev eth1");
+  assert_string_equal(d->reason, "the script writes src, the pages do not");
+  assert_int_equal(a->pings->len, 2);
+  assert_true(((HnPing *)g_ptr_array_index(a->pings, 1))->all);
+  assert_true(b->settle && b->settle_quiet == 0.5);
+  assert_int_equal(((HnAction *)g_ptr_array_index(b->actions, 0))->kind, HN_ACT_CUT);
+  /* deviations: the documented line replaced; one that matches nothing is an error */
+  guint n = 0;
+  char *out = hn_apply_deviations(a, "alfa", "x\n10.0.0.23 via 1.2.3.4 dev eth1 src 10.0.0.22\ny\n", "f.txt", &n, &e);
+  assert_string_equal(out, "x\n10.0.0.23 via 1.2.3.4 dev eth1\ny\n");
+  assert_int_equal(n, 1);
+  g_free(out);
+  assert_null(hn_apply_deviations(a, "alfa", "x\ny\n", "f.txt", &n, &e));
+  assert_non_null(strstr(e->message, "matches no line of f.txt"));
+  g_clear_error(&e);
+  out = hn_apply_deviations(a, "beta", "x\n", "f.txt", &n, &e); /* other namespace: untouched */
+  assert_string_equal(out, "x\n");
+  assert_int_equal(n, 0);
+  g_free(out);
+  hn_steps_free(s);
+  g_free(p);
+  hn_world_free(w);
+}
+
+static void
+test_steps_rejects(void **state)
+{
+  (void)state;
+  HnWorld *w = good_world();
+  /* unknown names in check */
+  steps_rejects(w, "step S01 x\n check alfa gamma\n", -1, 2, "unknown namespace gamma");
+  steps_rejects(w, "step S01 x\n check gamma-entr02\n", -1, 2, "unknown namespace");
+  steps_rejects(w, "step S01 x\n check alfa:exact\n", -1, 2, "unknown mode");
+  steps_rejects(w, "step S01 x\n check alfa alfa\n", -1, 2, "twice");
+  steps_rejects(w, "step S01 x\n check all\n check alfa\n", -1, 3, "check all with");
+  /* deadlines: finite decimal numbers in (0, 3600] */
+  const char *bad_deadlines[] = { "nan", "inf", "1e29", "-1", "0", "0x10", "1e2", "3601", "2s", NULL };
+  for (int i = 0; bad_deadlines[i]; i++) {
+    char *t = g_strdup_printf("step S01 x\n deadline %s\n check all\n", bad_deadlines[i]);
+    steps_rejects(w, t, -1, 2, "usage: deadline");
+    g_free(t);
+  }
+  steps_rejects(w, "step S01 x\n settle nan\n", -1, 2, "usage: settle");
+  steps_rejects(w, "step S01 x\n check all\n settle\n", -1, 3, "with check");
+  /* empty files, NUL bytes */
+  steps_rejects(w, "", -1, 0, "no steps");
+  steps_rejects(w, "# only a comment\n\n", -1, 0, "no steps");
+  steps_rejects(w, "step S01 x\n check all\nstep S02 y\0 check all\n", 33, 3, "NUL byte");
+  /* structure */
+  steps_rejects(w, "check all\n", -1, 1, "before the first step");
+  steps_rejects(w, "step S01 x\n start alfa\n", -1, 1, "no check or settle");
+  steps_rejects(w, "step S01 x\n check all\nstep S01 y\n check all\n", -1, 3, "defined twice");
+  steps_rejects(w, "step S-1 x\n check all\n", -1, 1, "no '-'");
+  steps_rejects(w, "step S01 x\n start rho\n check all\n", -1, 2, "no qspnd line");
+  steps_rejects(w, "step S01 x\n arc alfa alfa\n check all\n", -1, 2, "the same system twice");
+  steps_rejects(w, "step S01 x\n arc alfa\n check all\n", -1, 2, "usage: arc");
+  steps_rejects(w, "step S01 x\n ctl& alfa show\n check all\n", -1, 2, "without a later wait");
+  steps_rejects(w, "step S01 x\n await alfa show\n check all\n", -1, 2, "usage: await");
+  steps_rejects(w, "step S01 x\n await alfa show --\n check all\n", -1, 2, "usage: await");
+  steps_rejects(w, "step S01 x\n ctl alfa 'show\n check all\n", -1, 2, "bad quoting");
+  steps_rejects(w, "step S01 x\n ping alfa 10.0.0.300 ok\n check all\n", -1, 2, "bad IPv4");
+  steps_rejects(w, "step S01 x\n ping alfa 10.0.0.3 maybe\n check all\n", -1, 2, "usage: ping");
+  steps_rejects(w, "step S01 x\n ping zeta 10.0.0.3 ok\n check all\n", -1, 2, "unknown system zeta");
+  /* deviations: syntax, reason, a compared namespace */
+  steps_rejects(w, "step S01 x\n check all\n deviation alfa \"a\" => \"b\"\n", -1, 3, "without a reason");
+  steps_rejects(w, "step S01 x\n check all\n # why\n deviation alfa \"a\" \"b\"\n", -1, 4, "usage: deviation");
+  steps_rejects(w, "step S01 x\n check all\n # why\n deviation alfa \"a\" => \"a\"\n", -1, 4, "equals");
+  steps_rejects(w, "step S01 x\n check beta\n # why\n deviation alfa \"a\" => \"b\"\n", -1, 4, "does not compare");
+  steps_rejects(w, "step S01 x\n settle\n # why\n deviation alfa \"a\" => \"b\"\n", -1, 4, "does not compare");
+  hn_world_free(w);
+}
+
+static void
+test_only(void **state)
+{
+  (void)state;
+  HnWorld *w = good_world();
+  char *p = write_tmp("only.steps", "step S01a x\n check all\nstep S01b y\n check all\nstep S02 z\n check all\n", -1);
+  GError *e = NULL;
+  HnSteps *s = hn_steps_load(p, w, &e);
+  assert_non_null(s);
+  gboolean sel[3];
+  assert_true(hn_steps_select(s, "S01", sel, &e));
+  assert_true(sel[0] && sel[1] && !sel[2]);
+  assert_true(hn_steps_select(s, "S01b-S02", sel, &e));
+  assert_true(!sel[0] && sel[1] && sel[2]);
+  const char *bad[] = { ",", "", "S01a,", ",S02", "S09", "S02-S01a", "-", "S01a-", NULL };
+  for (int i = 0; bad[i]; i++) {
+    if (hn_steps_select(s, bad[i], sel, &e))
+      fail_msg("--only \"%s\" accepted", bad[i]);
+    assert_non_null(strstr(e->message, "--only"));
+    g_clear_error(&e);
+  }
+  hn_steps_free(s);
+  g_free(p);
+  hn_world_free(w);
+}
+
+/* PINGS.txt: the documented file parses (535 checks, all OK); bad lines rejected */
+static void
+test_pings(void **state)
+{
+  (void)state;
+  GError *e = NULL;
+  char *world = g_build_filename(source_root, "topologies", "greek.world", NULL);
+  HnWorld *w = hn_world_load(world, &e);
+  if (!w)
+    fail_msg("%s", e->message);
+  char *pp = g_build_filename(shared_dir, "scenarios", "expected", "PINGS.txt", NULL);
+  HnPingList *l = hn_pings_load(pp, w, &e);
+  if (!l)
+    fail_msg("%s", e->message);
+  assert_int_equal(hn_pings_total(l), 535);
+  GPtrArray *s02d = hn_pings_for(l, "S02d");
+  assert_int_equal(s02d->len, 5); /* PINGS.txt: S02d beta 10.0.0.22 line 681 OK ... */
+  HnDocPing *d = g_ptr_array_index(s02d, 0);
+  assert_string_equal(d->src, "beta");
+  assert_string_equal(d->dest, "10.0.0.22");
+  assert_int_equal(d->doc_line, 681);
+  assert_true(d->expect_ok);
+  assert_int_equal(hn_pings_for(l, "S01a")->len, 0);
+  hn_pings_free(l);
+  const char *bad[][2] = { { "S02d zeta 10.0.0.22 line 681 OK\n", "unknown source system" },
+                           { "S02d beta 10.0.0.256 line 681 OK\n", "bad IPv4" },
+                           { "S02d beta 10.0.0.22 line 681 MAYBE\n", "expected" },
+                           { "S02d beta 10.0.0.22 line x OK\n", "expected" },
+                           { "S02d beta 10.0.0.22\n", "expected" } };
+  for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+    char *p = write_tmp("PINGS.txt", bad[i][0], -1);
+    assert_null(hn_pings_load(p, w, &e));
+    char *where = g_strdup_printf("%s:1: ", p);
+    assert_true(g_str_has_prefix(e->message, where));
+    assert_non_null(strstr(e->message, bad[i][1]));
+    g_clear_error(&e);
+    g_free(where);
+    g_free(p);
+  }
+  g_free(pp);
+  g_free(world);
+  hn_world_free(w);
+}
+
+static void
+test_replay_load(void **state)
+{
+  (void)state;
+  GError *e = NULL;
+  char *seq = g_build_filename(shared_dir, "scenarios", "sequence-netns.sh", NULL);
+  HnReplay *r = hn_replay_load(seq, &e);
+  if (!r)
+    fail_msg("%s", e->message);
+  /* arcs of catalogue.md section 4, at their steps */
+  GPtrArray *a = hn_replay_arcs(r, "S02a");
+  assert_int_equal(a->len, 1);
+  assert_string_equal(g_ptr_array_index(a, 0), "beta gamma");
+  g_ptr_array_free(a, TRUE);
+  a = hn_replay_arcs(r, "S15");
+  assert_string_equal(g_ptr_array_index(a, 0), "epsilon gamma");
+  g_ptr_array_free(a, TRUE);
+  assert_true(hn_replay_has_step(r, "S17"));
+  hn_replay_free(r);
+  g_free(seq);
+  char *p = write_tmp("seq.sh", "begin_step S01 x 'T' 1 2\nsay 1 hi\nrm -rf /\n", -1);
+  assert_null(hn_replay_load(p, &e));
+  char *where = g_strdup_printf("%s:3: cannot replay", p);
+  assert_true(g_str_has_prefix(e->message, where));
+  g_clear_error(&e);
+  g_free(where);
+  g_free(p);
+  p = write_tmp("seq.sh", "begin_step S01 x 'T' 1 2\nrun_block alfa 3 <<'EOF'\nip link\n", -1);
+  assert_null(hn_replay_load(p, &e));
+  assert_non_null(strstr(e->message, "without its EOF"));
+  g_clear_error(&e);
+  g_free(p);
+}
+
+/* greek-replay.steps follows the documents: the steps of steps.tsv in order,
+ * "intermediate" exactly where catalogue.md says "quiescent: no" */
+static void
+test_replay_steps_vs_catalogue(void **state)
+{
+  (void)state;
+  GError *e = NULL;
+  const char *root = source_root;
+  char *wp = g_build_filename(root, "topologies", "greek.world", NULL);
+  char *sp = g_build_filename(root, "topologies", "greek-replay.steps", NULL);
+  char *cp = g_build_filename(shared_dir, "scenarios", "catalogue.md", NULL);
+  char *tp = g_build_filename(shared_dir, "scenarios", "steps.tsv", NULL);
+  HnWorld *w = hn_world_load(wp, &e);
+  HnSteps *s = w ? hn_steps_load(sp, w, &e) : NULL;
+  if (!s)
+    fail_msg("%s", e->message);
+  char *cat = NULL, *tsv = NULL;
+  assert_true(g_file_get_contents(cp, &cat, NULL, NULL) && g_file_get_contents(tp, &tsv, NULL, NULL));
+  char **lines = g_strsplit(tsv, "\n", -1);
+  guint k = 0;
+  for (char **l = lines; *l; l++) {
+    if (**l == '#' || !**l)
+      continue;
+    char **f = g_strsplit(*l, "\t", -1);
+    assert_true(k < s->steps->len);
+    HnStep *st = g_ptr_array_index(s->steps, k++);
+    assert_string_equal(st->id, f[0]);
+    assert_string_equal(st->slug, f[3]);
+    assert_true(st->check_all);
+    char *no = g_strdup_printf("checkpoint `%s-%s` · quiescent: no", f[0], f[3]);
+    char *yes = g_strdup_printf("checkpoint `%s-%s` · quiescent: yes", f[0], f[3]);
+    assert_true(strstr(cat, no) || strstr(cat, yes));
+    if (st->intermediate != (strstr(cat, no) != NULL))
+      fail_msg("step %s: intermediate %d, catalogue says %s", st->id, st->intermediate, strstr(cat, no) ? "no" : "yes");
+    g_free(no);
+    g_free(yes);
+    g_strfreev(f);
+  }
+  assert_int_equal(k, s->steps->len);
+  assert_int_equal(k, 69);
+  g_strfreev(lines);
+  g_free(cat);
+  g_free(tsv);
+  hn_steps_free(s);
+  hn_world_free(w);
+  g_free(wp);
+  g_free(sp);
+  g_free(cp);
+  g_free(tp);
+}
+
+static void
+test_main_global_address(void **state)
+{
+  (void)state;
+  /* docs/control.md, show --json schema */
+  const char *j = "{\"netns\":\"x\",\"identities\":[{\"index\":1,\"main\":false,\"addresses\":[{\"ip\":\"10.0.0.9\","
+                  "\"kind\":\"global\"}]},{\"index\":0,\"main\":true,\"addresses\":[{\"ip\":\"169.254.69.30\","
+                  "\"kind\":\"linklocal\"},{\"ip\":\"10.0.0.26\",\"kind\":\"global\"}]}]}";
+  char *a = hn_main_global_address(j);
+  assert_string_equal(a, "10.0.0.26");
+  g_free(a);
+  assert_null(hn_main_global_address("{\"identities\":[{\"main\":true,\"addresses\":[]}]}"));
+  assert_null(hn_main_global_address("not json"));
+  assert_null(hn_main_global_address("[1]"));
+}
+
+/* `qspn-harness parse` rejects before creating anything; exit 2, no leak */
+static int
+run_parse(const char *extra, const char *world, const char *steps, char **err)
+{
+  char *cmd = g_strdup_printf("exec '%s' parse --world '%s' %s%s%s %s", harness_exe, world, steps ? "--steps '" : "",
+                              steps ? steps : "", steps ? "'" : "", extra);
+  char *argv[] = { "sh", "-c", cmd, NULL };
+  int st = -1;
+  assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, err,
+                           &st, NULL));
+  g_free(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void
+test_parse_command(void **state)
+{
+  (void)state;
+  GPtrArray *before = hn_list_netns();
+  char *w = write_tmp("p.world", GOOD_WORLD, -1);
+  char *s = write_tmp("p.steps", "step S01 x\n check all\n", -1);
+  char *bad = write_tmp("p-bad.steps", "step S01 x\n check zeta\n", -1);
+  char *err = NULL;
+  assert_int_equal(run_parse("", w, s, &err), 0);
+  g_free(err);
+  const char *cases[][3] = { { "--only ,", "p.steps", "--only" },
+                             { "--deadline nan", "p.steps", "--deadline" },
+                             { "--deadline 1e29", "p.steps", "--deadline" },
+                             { "--stop-at S09", "p.steps", "--stop-at" },
+                             { "", "p-bad.steps", "p-bad.steps:2: unknown namespace zeta" },
+                             { "--expected /nonexistent", "p.steps", "no expected directory" } };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    char *sp = g_build_filename(tmpdir, cases[i][1], NULL);
+    int rc = run_parse(cases[i][0], w, sp, &err);
+    if (rc != 2 || !strstr(err, cases[i][2]))
+      fail_msg("parse %s: exit %d, stderr %s (wanted 2 and \"%s\")", cases[i][0], rc, err, cases[i][2]);
+    g_free(err);
+    g_free(sp);
+  }
+  GPtrArray *after = hn_list_netns();
+  assert_int_equal(before->len, after->len);
+  g_ptr_array_free(before, TRUE);
+  g_ptr_array_free(after, TRUE);
+  g_free(w);
+  g_free(s);
+  g_free(bad);
+}
+
+int
+main(int argc, char **argv)
+{
+  if (argc < 4) {
+    fprintf(stderr, "usage: %s SHARED_DIR QSPN_HARNESS SOURCE_ROOT\n", argv[0]);
+    return 2;
+  }
+  shared_dir = argv[1];
+  harness_exe = argv[2];
+  source_root = argv[3];
+  tmpdir = g_dir_make_tmp("hn-parsers-XXXXXX", NULL);
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_world_good),       cmocka_unit_test(test_world_rejects),
+    cmocka_unit_test(test_steps_good),       cmocka_unit_test(test_steps_rejects),
+    cmocka_unit_test(test_only),             cmocka_unit_test(test_pings),
+    cmocka_unit_test(test_replay_load),      cmocka_unit_test(test_replay_steps_vs_catalogue),
+    cmocka_unit_test(test_main_global_address), cmocka_unit_test(test_parse_command),
+  };
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  hn_rm_rf(tmpdir);
+  g_free(tmpdir);
+  return rc;
+}

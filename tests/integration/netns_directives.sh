@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# netns_directives.sh HARNESS QSPND QSPNCTL TOPOLOGIES SHARED -- netns test of the
+# harness's general directives and options, asserting the report lines:
+#   1. tests/integration/directives.steps (settle, ping ok/fail, cut/arc on filter and
+#      flat media, several media and interfaces, ctl -- TEXT, ctl&/wait, await,
+#      ping-all, kill/restart) against the current qspnd: all pass;
+#   2. failures are reported: a ctl whose output lacks its TEXT, an await past its
+#      deadline, a ping expected to fail that succeeds;
+#   3. documented deviations (replay mode): a deviation is applied before the
+#      comparison and counted; one that contradicts the state fails the step; one
+#      that matches no documented line is refused before anything is created;
+#   4. --dump-dir and --stop-at (testbed left for inspection, then removed by sweep).
+# Exit 77 (skipped) when not root.
+set -u
+HARNESS=$1 QSPND=$2 QSPNCTL=$3 TOPO=$4 SHARED=$5
+HERE=$(cd "$(dirname "$0")" && pwd)
+EXPECTED=$SHARED/scenarios/expected
+SEQ=$SHARED/scenarios/sequence-netns.sh
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+T=$(mktemp -d /tmp/hn-directives.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+check() {   # DESCRIPTION COMMAND... : the command must succeed
+  local what=$1; shift
+  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi
+}
+has() { grep -qF -- "$2" "$1"; }
+run() {   # OUT EXPECTED_RC ARGS...
+  local out=$1 want=$2 rc=0; shift 2
+  "$HARNESS" run --artifacts "$T/art" --max-seconds 240 "$@" >"$out" 2>&1 || rc=$?
+  [ "$rc" = "$want" ] || { echo "exit status $rc, wanted $want:"; cat "$out"; return 1; }
+}
+
+# 1. every directive on a world with two media, a router and two qspnd
+check "directives.steps passes" run "$T/1.out" 0 --world "$HERE/directives.world" \
+  --steps "$HERE/directives.steps" --qspnd "$QSPND" --qspnctl "$QSPNCTL"
+check "report: pings line" has "$T/1.out" "pings: 13/13 ok"
+check "report: ping-all pinged both ways" has "$T/1.out" "D07 ping-all ..................... ok (settled after"
+check "report: T1 after kill/restart" has "$T/1.out" "2 qspnd quit with status 0"
+check "report: totals" has "$T/1.out" "11 passed, 0 failed"
+cat "$T/1.out"
+
+# 2. failures are failures
+cat >"$T/bad.steps" <<'STEPS'
+step F01 ctl-text
+  start a
+  ctl a show -- no such text
+  settle
+step F02 await-deadline
+  deadline 1
+  await a show_handlednics -- no such text
+  settle
+step F03 ping-should-fail
+  arc a b
+  start b
+  admin a ip route add 169.254.96.141 dev eth1 src 169.254.69.30
+  admin b ip route add 169.254.69.30 dev eth1 src 169.254.96.141
+  settle 0.3
+  ping a 169.254.96.141 fail
+step F04 undo
+  admin a ip route del 169.254.96.141 dev eth1 src 169.254.69.30
+  admin b ip route del 169.254.69.30 dev eth1 src 169.254.96.141
+  settle 0.3
+STEPS
+check "failing steps fail" run "$T/2.out" 1 --world "$HERE/directives.world" --steps "$T/bad.steps" \
+  --qspnd "$QSPND" --qspnctl "$QSPNCTL"
+check "ctl TEXT mismatch reported" has "$T/2.out" 'output does not contain "no such text"'
+check "await deadline reported" has "$T/2.out" 'no "no such text" after 1s'
+check "unexpected reply reported" has "$T/2.out" "a->169.254.96.141 fail (line 15) replied"
+check "pings counted" has "$T/2.out" "pings: 0/1 ok"
+check "cleanup after failures" has "$T/2.out" "T2 cleanup ....................... ok"
+cat "$T/2.out"
+
+# 3. deviations (replay of S01a)
+dev_steps() {   # FROM TO
+  printf 'step S01a startup-alfa\n  # test: %s\n  deviation alfa "%s" => "%s"\n  check all\n' "$1" "$1" "$2"
+}
+dev_steps "unreachable 10.0.0.0/29 table ntk" "unreachable 10.0.0.0/29 table ntk proto 15" >"$T/dev-ok.steps"
+check "a deviation equivalent under normalisation passes" run "$T/3a.out" 0 --world "$TOPO/greek.world" \
+  --steps "$T/dev-ok.steps" --expected "$EXPECTED" --replay-documented "$SEQ"
+check "report: (1 deviation)" has "$T/3a.out" "(1 deviation)"
+dev_steps "unreachable 10.0.0.0/29 table ntk" "unreachable 10.0.0.0/29 table ntk metric 7" >"$T/dev-bad.steps"
+check "a deviation the state contradicts fails" run "$T/3b.out" 1 --world "$TOPO/greek.world" \
+  --steps "$T/dev-bad.steps" --expected "$EXPECTED" --replay-documented "$SEQ" --deadline 2
+check "report: alfa differs" has "$T/3b.out" "alfa differ"
+dev_steps "no such documented line" "x" >"$T/dev-none.steps"
+check "an unmatched deviation is refused" run "$T/3c.out" 2 --world "$TOPO/greek.world" \
+  --steps "$T/dev-none.steps" --expected "$EXPECTED" --replay-documented "$SEQ"
+check "report: matches no line" has "$T/3c.out" "matches no line of $EXPECTED/S01a-startup-alfa/alfa.txt"
+check "nothing created on refusal" has "$T/3c.out" "matches no line"
+cat "$T/3a.out" "$T/3b.out" "$T/3c.out"
+
+# 4. --dump-dir, --stop-at, sweep
+check "--stop-at S02a passes" run "$T/4.out" 0 --world "$TOPO/greek.world" --steps "$TOPO/greek-replay.steps" \
+  --expected "$EXPECTED" --replay-documented "$SEQ" --stop-at S02a --dump-dir "$T/dump"
+prefix=$(sed -n 's/.*prefix \(qh[0-9]*-\).*/\1/p' "$T/4.out" | head -1)
+check "dump of an identity namespace" test -s "$T/dump/S02a-beta-enter-gamma-arc/beta-entr02.norm.txt"
+check "raw dump of a system" test -s "$T/dump/S01a-startup-alfa/alfa.raw.txt"
+check "testbed left running" test -e "/run/netns/${prefix}beta-entr02"
+check "report says how to clean up" has "$T/4.out" "qspn-harness sweep"
+"$HARNESS" sweep >"$T/sweep.out" 2>&1
+check "sweep removed the testbed" test ! -e "/run/netns/${prefix}beta"
+check "sweep removed the identity namespace" test ! -e "/run/netns/${prefix}beta-entr02"
+check "sweep removed /etc/netns" test ! -e "/etc/netns/${prefix}beta"
+cat "$T/4.out" "$T/sweep.out"
+
+echo "netns_directives: $fails failure(s)"
+[ "$fails" = 0 ]
