@@ -5,11 +5,12 @@
 # Any memory error or definite/indirect leak makes qspnd exit 99, which the harness
 # reports at its quit-all check; the details are in DIR/qspnd.<pid>.log.
 # Under valgrind qspnd runs 20-50 times slower: HELLOs every second and a
-# 10 s dead interval, so that a slow daemon is never declared dead.
+# 10 s dead interval, so that a slow daemon is never declared dead, and 30 s
+# for the QSPN arc timeout.
 : "${QSPND_REAL:?QSPND_REAL must name the real qspnd (a build without sanitizers)}"
 : "${VALGRIND_LOG_DIR:?VALGRIND_LOG_DIR must name a directory for the logs}"
 exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
   --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
   --suppressions="$(dirname "$0")/valgrind.supp" \
   --log-file="$VALGRIND_LOG_DIR/qspnd.%p.log" "$QSPND_REAL" "$@" \
-  --hello-interval 1000 --dead-interval 10000
+  --hello-interval 1000 --dead-interval 10000 --arc-timeout 30000

@@ -227,6 +227,13 @@ static void on_match(qsys *s, const nbr_arc *a, const nmsg *m)
                                       mt->old_id_new_ll))
         s->c.msg_unexpected++;
     qsys_retry_parked(s);
+    /* the kernel follows before the answer leaves: the caller may switch its
+     * old namespace as soon as it has the answers (no packet loss meanwhile) */
+    qid *q = my ? my->user : NULL;
+    if (q) {
+        qsys_sync_rt_tables(s);
+        qns_sync_now(q->ns);
+    }
     /* the model changed before the answer leaves: the caller's next messages
      * find the new identity-arc */
     nmsg_dupdata none = { false, 0, { { 0 } }, 0 };

@@ -351,12 +351,21 @@ static void make_connectivity(qop *op)
 {
     qid *old = op->old;
     int k = op->p.guest_level;
-    ntk_naddr c = old->addr;
+    ntk_naddr prev = old->addr, c = old->addr;
     c.pos[k] = op->p.cpos;
     old->addr = c;
     old->eld[k] = op->p.cpos_eld;
     old->conn_from = k + 1;
+    /* entry: up to the whole network; migration: up to the maximum distinct
+     * g-node between the previous and the new address (behaviour.md 5.10 M2) */
     old->conn_to = c.levels;
+    if (op->p.migrate) {
+        ntk_naddr target = new_address(op, &prev, op->p.pos2);
+        ntk_hcoord md = ntk_max_distinct_gnode(&prev, &target);
+        if (md.lvl > k)
+            old->conn_to = md.lvl;
+        op->nw->origin_conn = old->ident->nodeid;
+    }
     qspn_fp fp0;
     qid_fp0(old, &fp0);
     if (old->m && !qspn_make_connectivity(old->m, k + 1, c.levels, &c, update_fp_conn, old, &fp0))

@@ -149,11 +149,31 @@ static void sig_bootstrap(void *user, qspn_manager *m)
     qns_schedule(q->ns);
 }
 
+/* A migrated identity announced itself: the connectivity identity it was
+ * copied from drops its arcs to the outside (behaviour.md 5.13).  Run after the
+ * core returns: remove_outer_arcs mutates another manager and emits signals. */
+static gboolean on_remove_outer_arcs(gpointer data)
+{
+    qsys *s = ((qid *)data)->sys;
+    uint32_t origin = ((qid *)data)->origin_conn;
+    idm_identity *oid = idm_by_nodeid(s->idm, origin);
+    qid *o = oid ? oid->user : NULL;
+    ((qid *)data)->origin_conn = 0;
+    if (o && o->m && !o->dismissing) {
+        g_log_structured(DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
+                         "remove_outer_arcs for connectivity identity #%d", oid->index);
+        qspn_remove_outer_arcs(o->m);
+    }
+    return G_SOURCE_REMOVE;
+}
+
 static void sig_presence(void *user, qspn_manager *m)
 {
     qid *q = user;
     g_log_structured(DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE", "presence_notified: Identity #%d.",
                      q->ident->index);
+    if (q->origin_conn)
+        g_idle_add(on_remove_outer_arcs, q);
 }
 
 static void sig_dest(void *user, qspn_manager *m, ntk_hcoord d)

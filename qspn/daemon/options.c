@@ -74,6 +74,7 @@ int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size
     gchar *rt_tables = NULL, *log_file = NULL;
     gchar **ifaces = NULL, **lls = NULL, *maxdest = NULL, *ns_prefix = NULL;
     gint subnet = 0, hello_ms = QSPND_HELLO_MS_DEFAULT, dead_ms = QSPND_DEAD_MS_DEFAULT;
+    gint arc_timeout = QSPND_ARC_TIMEOUT_MS_DEFAULT;
     gboolean serve_anon = FALSE, no_anon = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
         { "topology", 't', 0, G_OPTION_ARG_STRING, &topology,
@@ -109,6 +110,9 @@ int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size
         { "dead-interval", 0, 0, G_OPTION_ARG_INT, &dead_ms,
           "a neighbour silent this long is dead and its arcs go (> hello interval, "
           "at most 60000; default 1500)", "MS" },
+        { "arc-timeout", 0, 0, G_OPTION_ARG_INT, &arc_timeout,
+          "QSPN: an arc given to QSPN on one side must be given on the other side within MS "
+          "(1000..120000, default 10000 as the original)", "MS" },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
           "debug level: one line per kernel operation", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -205,6 +209,11 @@ int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size
                  "hello < dead <= 60000)", hello_ms, dead_ms);
         goto out;
     }
+    if (arc_timeout < 1000 || arc_timeout > 120000) {
+        snprintf(err, errlen, "bad --arc-timeout %d (1000..120000)", arc_timeout);
+        goto out;
+    }
+    o->arc_timeout_ms = (uint32_t)arc_timeout;
     o->hello_ms = (uint32_t)hello_ms;
     o->dead_ms = (uint32_t)dead_ms;
     {

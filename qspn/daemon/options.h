@@ -27,10 +27,12 @@ typedef struct {
     char *identity_ns_prefix;
     uint32_t hello_ms;           /* HELLO interval (default 250) */
     uint32_t dead_ms;            /* a neighbour silent this long is dead (default 1500) */
+    uint32_t arc_timeout_ms;     /* QSPN: an arc must be given on both sides within it (10000) */
 } qspnd_options;
 
 #define QSPND_HELLO_MS_DEFAULT 250
 #define QSPND_DEAD_MS_DEFAULT 1500
+#define QSPND_ARC_TIMEOUT_MS_DEFAULT 10000
 
 /* Parse argv (not modified).  Returns 0 on success, -1 on a usage error (one
  * line in err), including a topology/address with more destinations than

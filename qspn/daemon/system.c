@@ -162,6 +162,8 @@ bool qsys_start(qsys *s, qspnd_options *opt, kernel *k, GMainLoop *loop, bool of
     s->opt = opt;
     s->loop = loop;
     qspn_config_default(&s->qcfg);
+    if (opt->arc_timeout_ms)
+        s->qcfg.arc_timeout_ms = opt->arc_timeout_ms;
     s->idm = idm_new(&qsys_idm_signals, s);
     s->nnid = random_id(s);
     tables_init(&s->tables);

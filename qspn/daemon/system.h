@@ -65,6 +65,8 @@ struct qid {
     int conn_from, conn_to;            /* 0, 0: not a connectivity identity */
     int guest_level;                   /* k of the operation that created it (0 for #0) */
     bool duplicating;                  /* phase B in progress: peer removals wait */
+    uint32_t origin_conn;              /* migration: NodeID of the connectivity identity it
+                                          was copied from (its outer arcs go at presence) */
     GArray *deferred_removals;         /* uint32 peer NodeIDs paired with uint64 arcs */
     GHashTable *timers;                /* QSPN timer id -> glib source id */
     GPtrArray *handles;                /* every qwarc ever made for it (freed with it) */
