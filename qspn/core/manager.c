@@ -1601,8 +1601,10 @@ void qspn_remove_outer_arcs(qspn_manager *m)
         return;
     for (int i = 0; i < m->n_arcs;) {
         arc_t *x = m->arcs[i];
-        /* HEAD: arcs with an unknown peer are removed too */
-        if (!x->has_naddr || qspn_coord_of(m, &x->naddr).lvl >= m->conn_to) {
+        /* HEAD: arcs with an unknown peer are removed too; pinned keeps them */
+        bool outer = x->has_naddr ? qspn_coord_of(m, &x->naddr).lvl >= m->conn_to
+                                  : !m->cfg.pinned_keep_unknown_outer;
+        if (outer) {
             arc_drop_and_signal(m, x, false);
             i = 0;
             continue;

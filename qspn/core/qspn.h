@@ -134,6 +134,9 @@ typedef struct {
     /* ignore_outside as the pinned code computes it (spec §3.6). Default
      * false: one visible path per exit class (docs/qspn-core.md, D3). */
     bool pinned_ignore_rule;
+    /* remove_outer_arcs keeps arcs whose peer address is still unknown, as
+     * the pinned code does (spec §4.3); default false = HEAD, removes them. */
+    bool pinned_keep_unknown_outer;
 } qspn_config;
 
 void qspn_config_default(qspn_config *c);

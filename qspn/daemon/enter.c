@@ -130,8 +130,13 @@ static kernel *make_namespace(qsys *s, const idm_identity *old, const qpin *pin,
     if (!apply_here(sys_ns->k, &add, 1, err, errlen))
         return NULL;
     kernel *k = s->kernel_in ? s->kernel_in(s->opt->rt_tables, ns, err, errlen) : NULL;
-    kop setup[2] = { kop_sysctl("net.ipv4.ip_forward", "1"), kop_sysctl("net.ipv4.conf.all.rp_filter", "0") };
-    bool ok = k && apply_here(k, setup, 2, err, errlen);
+    /* IPv4 only: no IPv6 link-local or solicitation leaves a pseudo-interface
+     * (tolerant: a kernel without IPv6 has no such keys) */
+    kop setup[4] = { kop_sysctl("net.ipv4.ip_forward", "1"), kop_sysctl("net.ipv4.conf.all.rp_filter", "0"),
+                     kop_sysctl("net.ipv6.conf.all.disable_ipv6", "1"),
+                     kop_sysctl("net.ipv6.conf.default.disable_ipv6", "1") };
+    setup[2].tolerant = setup[3].tolerant = true;
+    bool ok = k && apply_here(k, setup, 4, err, errlen);
     for (int i = 0; ok && i < idm_n_nics(s->idm); i++) {
         if (!old->nics[i].dev[0])
             continue;
@@ -258,6 +263,7 @@ static ntk_naddr new_address(const qop *op, const ntk_naddr *old, int pos)
 static void set_new_identity(qop *op)
 {
     qid *old = op->old, *nw = op->nw;
+    nw->awaiting_phase2 = !op->p.migrate && op->p.has_prev;
     int k = op->p.guest_level, h = op->p.host_level;
     nw->addr = new_address(op, &old->addr, op->p.pos1);
     for (int j = 0; j < old->addr.levels; j++)
@@ -310,6 +316,10 @@ static void build_manager(qop *op)
             a1->qspn = true;
             a1->tid = tid;
             a1->tmac = a1->w->peer_mac;
+            if (nw->awaiting_phase2) {
+                g_ptr_array_add(nw->deferred, a1);
+                continue;
+            }
             ext[ne] = a1;
             ext_cost[ne] = qsys_arc_cost(s, e->arc);
             ne++;
@@ -368,7 +378,7 @@ static void make_connectivity(qop *op)
     }
     qspn_fp fp0;
     qid_fp0(old, &fp0);
-    if (old->m && !qspn_make_connectivity(old->m, k + 1, c.levels, &c, update_fp_conn, old, &fp0))
+    if (old->m && !qspn_make_connectivity(old->m, k + 1, old->conn_to, &c, update_fp_conn, old, &fp0))
         g_log_structured(DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "make_connectivity refused for #%d",
                          old->ident->index);
 }
@@ -393,6 +403,13 @@ bool qop_phase2(qop *op, char *err, size_t errlen)
     g_log_structured(DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE", "make_real at level %d identity #%d (%s).",
                      op->p.host_level - 1, nw->ident->index, a);
     op->phase2_done = true;
+    nw->awaiting_phase2 = false;
+    for (guint i = 0; i < nw->deferred->len; i++) {
+        qwarc *x = g_ptr_array_index(nw->deferred, i);
+        if (x->w && x->qspn)
+            qspn_arc_add(nw->m, x, qsys_arc_cost(op->s, x->w->arc));
+    }
+    g_ptr_array_set_size(nw->deferred, 0);
     qns_schedule(nw->ns);
     if (!op->p.migrate && op->old) {
         qid *old = op->old;

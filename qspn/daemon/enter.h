@@ -42,6 +42,7 @@ struct qop {
     qid *old, *nw;
     GPtrArray *dups;
     int waiting;
+
     /* completion of phase 1 (the command's reply) */
     void (*done)(qop *op, bool ok, const char *reason);
     void *done_ctx;

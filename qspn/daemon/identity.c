@@ -298,6 +298,7 @@ qid *qid_new(qsys *s, idm_identity *ident)
     q->timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, remove_source);
     q->handles = g_ptr_array_new_with_free_func(g_free);
     q->deferred_removals = g_array_new(FALSE, TRUE, sizeof(uint64_t) * 2);
+    q->deferred = g_ptr_array_new();
     return q;
 }
 
@@ -316,6 +317,7 @@ void qid_free(qid *q)
     }
     g_ptr_array_free(q->handles, TRUE);
     g_array_free(q->deferred_removals, TRUE);
+    g_ptr_array_free(q->deferred, TRUE);
     if (q->ident)
         q->ident->user = NULL;
     g_free(q);
@@ -350,7 +352,10 @@ bool qid_add_qspn_arc(qid *q, qwarc *a, uint32_t cost, bool take_table)
         a->tmac = a->w->peer_mac;
     }
     a->qspn = true;
-    qspn_arc_add(q->m, a, cost);
+    if (q->awaiting_phase2)
+        g_ptr_array_add(q->deferred, a);
+    else
+        qspn_arc_add(q->m, a, cost);
     qns_schedule(q->ns);
     return true;
 }
@@ -358,6 +363,7 @@ bool qid_add_qspn_arc(qid *q, qwarc *a, uint32_t cost, bool take_table)
 void qid_remove_qspn_arc(qid *q, qwarc *a)
 {
     qsys *s = q->sys;
+    g_ptr_array_remove(q->deferred, a);
     if (a->qspn && q->m)
         qspn_arc_remove(q->m, a);
     a->qspn = false;

@@ -164,6 +164,8 @@ bool qsys_start(qsys *s, qspnd_options *opt, kernel *k, GMainLoop *loop, bool of
     qspn_config_default(&s->qcfg);
     if (opt->arc_timeout_ms)
         s->qcfg.arc_timeout_ms = opt->arc_timeout_ms;
+    /* the documented states keep arcs to neighbours not yet known (S08i) */
+    s->qcfg.pinned_keep_unknown_outer = true;
     s->idm = idm_new(&qsys_idm_signals, s);
     s->nnid = random_id(s);
     tables_init(&s->tables);

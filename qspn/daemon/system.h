@@ -67,6 +67,11 @@ struct qid {
     bool duplicating;                  /* phase B in progress: peer removals wait */
     uint32_t origin_conn;              /* migration: NodeID of the connectivity identity it
                                           was copied from (its outer arcs go at presence) */
+    /* an entry that waits for its PREV_OP_ID: qspn-arcs get their tables at once
+     * but are given to QSPN only at phase 2 (the documented states S07c-S08i:
+     * epsilon1 exchanges no ETP before enter_net_phase_2) */
+    bool awaiting_phase2;
+    GPtrArray *deferred;               /* qwarc* */
     GArray *deferred_removals;         /* uint32 peer NodeIDs paired with uint64 arcs */
     GHashTable *timers;                /* QSPN timer id -> glib source id */
     GPtrArray *handles;                /* every qwarc ever made for it (freed with it) */

@@ -292,6 +292,54 @@ static void exit_network_drops_outer_levels(void **state)
     sim_free(s);
 }
 
+static void stub_send(void *u, qspn_manager *m, void *arc, const uint8_t *f, size_t len)
+{
+    (void)u, (void)m, (void)arc, (void)f, (void)len;
+}
+static void stub_timer(void *u, qspn_manager *m, uint64_t id, uint32_t ms)
+{
+    (void)u, (void)m, (void)id, (void)ms;
+}
+static uint32_t stub_random(void *u)
+{
+    (void)u;
+    return 7;
+}
+
+/* remove_outer_arcs on an arc whose peer never sent an ETP: HEAD removes it,
+ * the pinned code keeps it (spec §4.3; the documents' S08i keeps it). */
+static size_t arcs_left_after_remove_outer(bool keep_unknown)
+{
+    ntk_topology t;
+    char err[NTK_ERRLEN];
+    assert_true(ntk_topology_parse("4.4", &t, err, sizeof err));
+    qspn_config cfg;
+    qspn_config_default(&cfg);
+    cfg.pinned_keep_unknown_outer = keep_unknown;
+    qspn_env env = {.send = stub_send, .send_request = stub_send, .set_timer = stub_timer,
+                    .random32 = stub_random};
+    ntk_naddr me = a2(0, 1), virt = a2(1, 4);
+    qspn_fp fp;
+    qspn_fp_make_node(&fp, 99, 2, (uint32_t[]){0, 0});
+    qspn_manager *m = qspn_create_net(&cfg, &env, &t, &me, &fp);
+    assert_non_null(m);
+    int arc = 0;
+    assert_true(qspn_arc_add(m, &arc, 100));
+    assert_true(qspn_make_connectivity(m, 1, 1, &virt, NULL, NULL, &fp));
+    qspn_remove_outer_arcs(m);
+    void *left[4];
+    int n = qspn_current_arcs(m, left, 4);
+    qspn_destroy_manager(m);
+    return (size_t)n;
+}
+
+static void remove_outer_arcs_and_unknown_peers(void **state)
+{
+    (void)state;
+    assert_int_equal(arcs_left_after_remove_outer(false), 0);
+    assert_int_equal(arcs_left_after_remove_outer(true), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +348,7 @@ int main(void)
         cmocka_unit_test(prepare_destroy_is_deduplicated),
         cmocka_unit_test(migration_with_virtual_then_real_position),
         cmocka_unit_test(exit_network_drops_outer_levels),
+        cmocka_unit_test(remove_outer_arcs_and_unknown_peers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
