@@ -249,7 +249,7 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$rc" = 2 ] || fail "R6: --topology 4194304: status $rc (want 2)"
 [ "$(wc -l <"$WORK/huge.err")" = 1 ] && grep -q 'more than --max-destinations 65536' "$WORK/huge.err" ||
   fail "R6: message: $(cat "$WORK/huge.err")"
-[ "$ms" -lt 5000 ] || fail "R6: took $ms ms"
+[ "$ms" -lt 30000 ] || fail "R6: took $ms ms (the old qspnd ran for minutes)"
 [ -e "$WORK/ctl-huge" ] && fail "R6: control directory created"
 [ "$(snapshot)" = "$before" ] || fail "R6: the kernel changed"
 log "R6: 4194304 destinations refused in $ms ms, nothing touched"
