@@ -20,6 +20,10 @@ void qspnctl_client_usage(FILE *out)
             "  show_local_identities    local identities\n"
             "  help                     the daemon's command list\n"
             "  quit                     tear down (remove everything qspnd added) and exit\n"
+            "Each request carries a random id and gets its reply in its own FIFO,\n"
+            "DIR/rsp-<id>.fifo (removed afterwards).  --timeout bounds sending and the\n"
+            "whole reply; a command whose client has given up before qspnd takes it is\n"
+            "not executed.\n"
             "Exit status: 0 ok, 1 the daemon replied with an error, 2 usage error,\n"
             "3 no daemon answered within the timeout (default 5 s).\n");
 }

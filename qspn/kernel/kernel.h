@@ -46,8 +46,8 @@ typedef enum {
     KOP_ADDR_ADD,              /* addr/prefix dev, scope global */
     KOP_ADDR_DEL,
     KOP_RT_TABLES_ADD,         /* append "\n<table> <name> # xxx_table_<name>_xxx\n" */
-    KOP_RT_TABLES_DEL,         /* remove that line, same number and name (and the blank
-                                  line before it) */
+    KOP_RT_TABLES_DEL,         /* remove that line, same number and name (the last one;
+                                  and the blank line before it) */
     KOP_RULE_ADD,              /* [fwmark M] table T, FR_ACT_TO_TBL */
     KOP_RULE_DEL,
     KOP_ROUTE_ADD,             /* NLM_F_CREATE|NLM_F_EXCL */
@@ -159,9 +159,10 @@ const char *kop_format_nft(const kop *op, char *buf, size_t len);
 
 /* rt_tables text editing (used by the netlink backend, unit-tested): returns a
  * newly allocated (g_free) copy of text without the marker line(s)
- * "<table> <name> # xxx_table_<name>_xxx" (exactly that number and name),
- * each together with the empty line just before it when there is one
- * (the documented append writes "\n<line>\n"). *removed counts lines removed. */
+ * "<table> <name> # xxx_table_<name>_xxx" (exactly that number and name; the
+ * last one when there are several: two qspnd sharing one file each remove
+ * their own), together with the empty line just before it when there is one
+ * (the documented append writes "\n<line>\n"). *removed: 1 or 0. */
 char *kernel_rt_tables_strip(const char *text, uint32_t table, const char *name, int *removed);
 
 /* ---- backends ------------------------------------------------------------ */

@@ -552,14 +552,20 @@ char *kernel_rt_tables_strip(const char *text, uint32_t table, const char *name,
             *removed = 0;
         return g_strdup("");
     }
-    for (gchar **l = lines; *l; l++) {
-        if (is_marker_line(*l, table, name)) {
+    /* only the last such line: two qspnd sharing one file (different
+     * namespaces) each appended, and each removes, its own copy */
+    gint last = -1;
+    for (gint i = 0; lines[i]; i++)
+        if (is_marker_line(lines[i], table, name))
+            last = i;
+    for (gint i = 0; lines[i]; i++) {
+        if (i == last) {
             count++;
             if (keep->len > 0 && ((const char *)g_ptr_array_index(keep, keep->len - 1))[0] == '\0')
                 g_ptr_array_remove_index(keep, keep->len - 1);
             continue;
         }
-        g_ptr_array_add(keep, *l);
+        g_ptr_array_add(keep, lines[i]);
     }
     GString *out = g_string_new(NULL);
     for (guint i = 0; i < keep->len; i++) {

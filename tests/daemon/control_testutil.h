@@ -27,8 +27,8 @@ typedef struct {
  *   slow [ARG]     async: held in t->held until the test completes it
  *   now            async: completed inside the handler ("now") */
 tctx *tctx_new(void);
-/* Free the server (if any) and remove the directory (asserts it holds nothing
- * but what the test left in keep, a NULL-terminated list of names). */
+/* Free the server (if any) and remove the directory; fails the test if
+ * anything is left in it (a reply FIFO, cmd.fifo). */
 void tctx_free(tctx *t);
 const control_command *tctx_table(size_t *n);
 

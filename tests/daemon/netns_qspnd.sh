@@ -4,162 +4,23 @@
 # Root-only end-to-end test of qspnd in network namespaces of its own
 # (prefix qt-<pid>-), deleted at the end even on failure.  Exit 77 (skip) when
 # not root or when ip/nft are missing.
+#   0. usage error, missing interface, half-way failure: exit codes, rollback;
 #   1. alfa (S01a): start, compare the kernel state with
 #      scenarios/expected/S01a-startup-alfa/alfa.txt under normalise.sh -s;
 #   2. malformed commands through the FIFO (raw and through qspnctl): each gets an
 #      error reply and the kernel dump is byte-identical before/after;
 #   3. quit: exit 0, nothing of qspnd remains (routes proto ntk, rules to ntk,
-#      10.x / link-local addresses, nft table ip qspnd, rt_tables lines, FIFOs);
+#      10.x / link-local addresses, nft table ip qspnd, rt_tables lines, files);
 #   4. SIGKILL leaves state; the next start removes it and starts; SIGTERM cleans;
 #   5. lambda (S10c, subnet gateway -s 1 -k): NETMAP/SNAT order, with the
 #      administrator's two routes added by hand as in the document.
+# Ownership, start-up races, signals, protocol regressions: netns_qspnd_robust.sh.
 set -u
 QSPND=${1:?qspnd}
 CTL=${2:?qspnctl}
 SHARED=${3:?shared dir}
-
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-for t in ip nft flock timeout; do
-  command -v "$t" >/dev/null || { echo "SKIP: $t missing"; exit 77; }
-done
-NORM=$SHARED/scenarios/normalise.sh
-EXP=$SHARED/scenarios/expected
-[ -x "$NORM" ] || [ -f "$NORM" ] || { echo "SKIP: $NORM missing"; exit 77; }
-
-P=qt-$$-
-NS=${P}sys
-PEER=${P}peer
-WORK=$(mktemp -d "/tmp/${P}XXXXXX")
-CD=$WORK/ctl
-RT=/etc/netns/$NS/iproute2/rt_tables
-QPID=
-FAILS=0
-
-log() { echo "[netns-test] $*"; }
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-
-stop_qspnd() {   # SIGTERM then SIGKILL our own child, by PID
-  [ -n "$QPID" ] || return 0
-  if kill -0 "$QPID" 2>/dev/null; then
-    kill -TERM "$QPID" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$QPID" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$QPID" 2>/dev/null
-  fi
-  wait "$QPID" 2>/dev/null
-  QPID=
-}
-
-cleanup() {
-  stop_qspnd
-  ip netns del "$NS" 2>/dev/null
-  ip netns del "$PEER" 2>/dev/null
-  rm -rf "/etc/netns/$NS"
-  if [ "$FAILS" -gt 0 ]; then
-    log "artifacts kept in $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-setup_ns() {   # MAC
-  ip netns add "$NS" || exit 1
-  ip netns add "$PEER" || exit 1
-  mkdir -p "/etc/netns/$NS/iproute2"
-  printf '255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n' >"$RT"
-  cp "$RT" "$WORK/rt_tables.orig"
-  ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  ip netns exec "$PEER" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  ip -n "$NS" link set lo up
-  ip link add eth1 netns "$NS" type veth peer name eth1 netns "$PEER" || exit 1
-  ip -n "$NS" link set eth1 address "$1"
-  ip -n "$PEER" link set eth1 up
-}
-
-teardown_ns() {
-  ip netns del "$NS" 2>/dev/null
-  ip netns del "$PEER" 2>/dev/null
-  rm -rf "/etc/netns/$NS"
-}
-
-# The dump of sequence-netns.sh, with table ip qspnd translated to the
-# iptables-save form of expected/ (docs/daemon.md, "nft printed form").
-dump() {
-  ip netns exec "$NS" bash -c '
-echo "### ip route show table all"; ip route show table all
-echo "### ip rule"; ip rule
-echo "### ip addr"; ip addr'
-  echo "### iptables-save"
-  local rules
-  rules=$(ip netns exec "$NS" nft list table ip qspnd 2>/dev/null | sed -nE \
-    -e 's/^[[:space:]]*ip daddr ([0-9./]+) dnat (ip )?prefix to ([0-9./]+)$/-A PREROUTING -d \1 -j NETMAP --to \3/p' \
-    -e 's/^[[:space:]]*ip saddr ([0-9./]+) ip daddr ([0-9./]+) snat (ip )?prefix to ([0-9./]+)$/-A POSTROUTING -s \1 -d \2 -j NETMAP --to \4/p' \
-    -e 's/^[[:space:]]*ip daddr ([0-9./]+) snat to ([0-9.]+)$/-A POSTROUTING -d \1 -j SNAT --to-source \2/p')
-  if [ -n "$rules" ]; then
-    printf '*nat\n:PREROUTING ACCEPT\n:INPUT ACCEPT\n:OUTPUT ACCEPT\n:POSTROUTING ACCEPT\n%s\nCOMMIT\n' "$rules"
-  fi
-  echo "### rt_tables (non-comment lines)"
-  grep -v -e "^[[:space:]]*#" -e "^[[:space:]]*$" "$RT"
-}
-
-start_qspnd() {   # extra qspnd args...
-  "$QSPND" --netns "$NS" -i eth1 --control-dir "$CD" --rt-tables "$RT" \
-    --log-file "$WORK/qspnd.log" -v "$@" &
-  QPID=$!
-  local i
-  for i in $(seq 200); do
-    if [ -p "$CD/cmd.fifo" ] && "$CTL" --control-dir "$CD" --timeout 2 show >/dev/null 2>&1; then
-      return 0
-    fi
-    kill -0 "$QPID" 2>/dev/null || break
-    sleep 0.05
-  done
-  fail "qspnd did not start ($*)"; tail -20 "$WORK/qspnd.log"
-  return 1
-}
-
-compare_expected() {   # EXPECTED_FILE LABEL
-  dump | sed -E 's/ proto (15|ntk)( |$)/\2/' | bash "$NORM" -s >"$WORK/$2.got"
-  bash "$NORM" -s <"$1" >"$WORK/$2.want"
-  if diff -u "$WORK/$2.want" "$WORK/$2.got" >"$WORK/$2.diff"; then
-    log "$2: kernel state equals $(basename "$(dirname "$1")")/$(basename "$1") (normalise.sh -s)"
-  else
-    fail "$2: kernel state differs from $1"; cat "$WORK/$2.diff"
-  fi
-}
-
-# raw_cmd PRINTF_PAYLOAD : write raw bytes to cmd.fifo (holding the lock) and print the reply
-raw_cmd() {
-  local lk r line reply=
-  exec {lk}>"$CD/lock"
-  flock -w 5 "$lk" || { exec {lk}>&-; echo "NO LOCK"; return; }
-  exec {r}<>"$CD/rsp.fifo"
-  # shellcheck disable=SC2059
-  printf "$1" >"$CD/cmd.fifo"
-  while IFS= read -r -t 5 line <&"$r"; do
-    reply+="$line"$'\n'
-    case $line in %ok|%error*) break ;; esac
-  done
-  exec {r}<&-
-  exec {lk}>&-
-  printf '%s' "$reply"
-}
-
-check_clean() {   # LABEL
-  local d
-  d=$(dump)
-  if grep -Eq 'proto (15|ntk)( |$)' <<<"$d"; then fail "$1: routes proto ntk remain"; fi
-  if grep -Eq 'lookup (ntk|251)' <<<"$d"; then fail "$1: rule to ntk remains"; fi
-  if grep -Eq 'inet (10\.|169\.254\.)' <<<"$d"; then fail "$1: addresses remain"; fi
-  if grep -q 'table ntk\|table 251' <<<"$d"; then fail "$1: routes in ntk remain"; fi
-  if ip netns exec "$NS" nft list table ip qspnd >/dev/null 2>&1; then fail "$1: nft table ip qspnd remains"; fi
-  cmp -s "$RT" "$WORK/rt_tables.orig" || fail "$1: rt_tables not restored byte for byte"
-  for f in cmd.fifo rsp.fifo qspnd.pid qspnd.state; do
-    [ -e "$CD/$f" ] && fail "$1: $CD/$f remains"
-  done
-  log "$1: nothing of qspnd remains"
-}
+# shellcheck source=netns_lib.sh
+. "$(dirname "$0")/netns_lib.sh"
 
 # ---------------------------------------------------------------- 0. failures
 setup_ns 00:16:3E:FD:E2:AA
@@ -185,7 +46,8 @@ start_qspnd --topology 4.2.2.2 --address 3.0.1.0 -k --linklocal eth1=169.254.69.
 compare_expected "$EXP/S01a-startup-alfa/alfa.txt" alfa
 [ "$(stat -c %a "$CD")" = 700 ] || fail "control dir mode $(stat -c %a "$CD")"
 [ "$(stat -c %a "$CD/cmd.fifo")" = 600 ] || fail "cmd.fifo mode"
-[ "$(stat -c %a "$CD/rsp.fifo")" = 600 ] || fail "rsp.fifo mode"
+[ "$(stat -c %a "$CD/qspnd.lock")" = 600 ] || fail "qspnd.lock mode"
+[ "$(cat "$CD/qspnd.lock")" = "$QPID" ] || fail "qspnd.lock does not hold the daemon's pid"
 out=$("$CTL" --control-dir "$CD" show_handlednics)
 [ "$out" = "handlednics: #0: eth1 = 00:16:3E:FD:E2:AA (has 169.254.69.30)." ] || fail "show_handlednics: $out"
 QSPN_CONTROL_DIR=$CD "$CTL" show --json | grep -q '"routes":18' || fail "show --json"
@@ -219,6 +81,7 @@ else
   fail "kernel state changed by malformed commands"; diff <(echo "$before") <(echo "$after")
 fi
 "$CTL" --control-dir "$CD" show >/dev/null || fail "daemon unusable after malformed commands"
+ls "$CD"/rsp-*.fifo >/dev/null 2>&1 && fail "reply FIFOs left behind: $(ls "$CD")"
 
 # ---------------------------------------------------------------- 3. quit
 "$CTL" --control-dir "$CD" quit || fail "quit: exit $?"

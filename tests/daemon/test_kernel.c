@@ -138,6 +138,10 @@ static void test_rt_tables_strip(void **state)
              "99999999999999999999 ntk # xxx_table_ntk_xxx\n", 0);
     strip_eq("251 ntk # xxx_table_ntk_xxx", 251, "ntk", "", 1);
     strip_eq("", 251, "ntk", "", 0);
+    /* two copies (two qspnd sharing the file): one removal removes one, the last */
+    gchar *dup = g_strconcat(with, "\n251 ntk # xxx_table_ntk_xxx\n", NULL);
+    strip_eq(dup, 251, "ntk", with, 1);
+    g_free(dup);
     /* no trailing newline in the original file */
     strip_eq("0\tunspec\n\n251 ntk # xxx_table_ntk_xxx\n", 251, "ntk", "0\tunspec\n", 1);
     g_free(with);

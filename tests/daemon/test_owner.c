@@ -48,11 +48,14 @@ static void test_dir_lock(void **state)
     g_free(dir);
 }
 
-/* N children released at the same instant: exactly one gets the lock. */
+/* N children released at the same instant: exactly one gets the lock.  Each
+ * reports its result, then holds its lock until every child has reported. */
 static int race(int n, int (*lock)(void *), void *arg)
 {
-    int go[2];
+    int go[2], res[2], hold[2];
     assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(res), 0);
+    assert_int_equal(pipe(hold), 0);
     pid_t kids[16];
     for (int i = 0; i < n; i++) {
         kids[i] = fork();
@@ -60,23 +63,32 @@ static int race(int n, int (*lock)(void *), void *arg)
         if (kids[i] == 0) {
             char b;
             close(go[1]);
+            close(hold[1]);
             if (read(go[0], &b, 1) < 0)
                 _exit(3);
-            int got = lock(arg);
-            g_usleep(300 * 1000);       /* hold it while the others try */
-            _exit(got ? 0 : 1);
+            b = lock(arg) ? 'y' : 'n';
+            if (write(res[1], &b, 1) != 1 || read(hold[0], &b, 1) < 0)
+                _exit(3);
+            _exit(0);
         }
     }
     close(go[0]);
+    close(hold[0]);
+    close(res[1]);
     g_usleep(50 * 1000);
     close(go[1]);                       /* EOF for everyone at once */
     int winners = 0;
     for (int i = 0; i < n; i++) {
+        char b = 0;
+        assert_int_equal(read(res[0], &b, 1), 1);
+        winners += b == 'y';
+    }
+    close(hold[1]);                     /* now they may release their locks */
+    close(res[0]);
+    for (int i = 0; i < n; i++) {
         int st = 0;
         assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
-        assert_true(WIFEXITED(st));
-        assert_true(WEXITSTATUS(st) <= 1);
-        winners += WEXITSTATUS(st) == 0;
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     }
     return winners;
 }

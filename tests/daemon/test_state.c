@@ -15,6 +15,7 @@
 #include "kernel.h"
 #include "options.h"
 #include "plan.h"
+#include "runtime.h"
 #include "state.h"
 
 #define RT "/etc/iproute2/rt_tables"
@@ -280,6 +281,49 @@ static void test_file(void **state)
     g_free(dir);
 }
 
+/* The write-ahead API for objects created at run time. */
+static void test_record_forget(void **state)
+{
+    gchar *dir = g_dir_make_tmp("qt-state-XXXXXX", NULL);
+    qspnd d;
+    memset(&d, 0, sizeof d);
+    d.state_path = g_build_filename(dir, "qspnd.state", NULL);
+    state_record a, b;
+    char err[64];
+    assert_true(state_record_parse("netns ntkv0", 11, &a, err, sizeof err));
+    assert_true(state_record_parse("link ntkv0 ntkv0_eth1", 21, &b, err, sizeof err));
+    GError *ge = NULL;
+    assert_true(qspnd_state_record(&d, &a, &ge));
+    assert_true(qspnd_state_record(&d, &b, &ge));
+    guint bad;
+    GArray *got = state_file_read(d.state_path, &bad, NULL, &ge);
+    char *t = text_of(got);
+    assert_string_equal(t, "netns ntkv0\nlink ntkv0 ntkv0_eth1\n");
+    g_free(t);
+    g_array_free(got, TRUE);
+    assert_true(qspnd_state_forget(&d, &a, &ge));
+    assert_true(qspnd_state_forget(&d, &a, &ge));          /* already gone: fine */
+    got = state_file_read(d.state_path, &bad, NULL, &ge);
+    t = text_of(got);
+    assert_string_equal(t, "link ntkv0 ntkv0_eth1\n");
+    g_free(t);
+    g_array_free(got, TRUE);
+    /* the file cannot be written: the record is not kept either */
+    g_free(d.state_path);
+    d.state_path = g_build_filename(dir, "no", "such", "dir", NULL);
+    assert_false(qspnd_state_record(&d, &a, &ge));
+    assert_non_null(ge);
+    g_clear_error(&ge);
+    assert_int_equal(d.state->len, 1);
+    g_array_free(d.state, TRUE);
+    gchar *f = g_build_filename(dir, "qspnd.state", NULL);
+    g_unlink(f);
+    g_free(f);
+    g_rmdir(dir);
+    g_free(d.state_path);
+    g_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_parse_text),
         cmocka_unit_test(test_sweep_plan),
         cmocka_unit_test(test_file),
+        cmocka_unit_test(test_record_forget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
