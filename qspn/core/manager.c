@@ -843,10 +843,16 @@ static void bootstrap_next(qspn_manager *m)
         send_request(m, a, REQ_BOOTSTRAP, 0);
         return;
     }
-    if (!m->giveup_armed) {
+    if (!m->giveup_armed && m->cfg.bootstrap_giveup_ms) {
         m->giveup_armed = true;
         timer_new(m, TIMER_BOOTSTRAP_GIVEUP, m->cfg.bootstrap_giveup_ms);
     }
+}
+
+void qspn_set_bootstrap_giveup(qspn_manager *m, uint32_t ms)
+{
+    m->cfg.bootstrap_giveup_ms = ms;
+    bootstrap_next(m);
 }
 
 /* ---- public arc operations (spec §3.7) ---------------------------------------------- */

@@ -122,7 +122,7 @@ typedef struct {
     int max_paths;                   /* 5 */
     double max_common_hops_ratio;    /* 0.6 */
     uint32_t arc_timeout_ms;         /* 10000 (the proof simulator uses 300) */
-    uint32_t bootstrap_giveup_ms;    /* 10000 (spec §8.8) */
+    uint32_t bootstrap_giveup_ms;    /* 10000 (spec §8.8); 0 = never give up */
     uint32_t refresh_ms;             /* 600000; 0 disables the periodic full ETP */
     uint32_t split_flood_ms;         /* 500 */
     uint32_t presence_ms;            /* 1000 */
@@ -188,6 +188,12 @@ qspn_manager *qspn_enter_net(const qspn_config *cfg, const qspn_env *env,
 /* Same body as enter_net (spec §4.2); kept separate for readability of callers. */
 qspn_manager *qspn_migration(const qspn_config *cfg, const qspn_env *env,
                              const ntk_topology *topo, const qspn_enter_args *a);
+
+/* Bootstrap give-up delay of this manager (spec §8.8); 0 = never give up,
+ * e.g. an entering identity whose host g-node does not exist yet (the
+ * documents' entry in two phases).  Setting it arms the give-up when no
+ * bootstrap request is outstanding. */
+void qspn_set_bootstrap_giveup(qspn_manager *m, uint32_t ms);
 
 /* Frees everything; pending timers of this manager must be dropped by the user. */
 void qspn_destroy_manager(qspn_manager *m);

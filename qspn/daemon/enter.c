@@ -344,8 +344,14 @@ static void build_manager(qop *op)
     a.host_level = op->p.host_level;
     a.previous = old->m;
     qspn_env env = qid_env(nw);
-    nw->m = op->p.migrate ? qspn_migration(&s->qcfg, &env, &s->opt->cfg.topo, &a)
-                          : qspn_enter_net(&s->qcfg, &env, &s->opt->cfg.topo, &a);
+    /* Until phase 2 the host g-node does not exist: the identity stays in
+     * bootstrap (UseCases12: "ε has not completed the bootstrap") and answers
+     * requests with BOOTSTRAP_IN_PROGRESS instead of leaving them unanswered. */
+    qspn_config cfg = s->qcfg;
+    if (nw->awaiting_phase2)
+        cfg.bootstrap_giveup_ms = 0;
+    nw->m = op->p.migrate ? qspn_migration(&cfg, &env, &s->opt->cfg.topo, &a)
+                          : qspn_enter_net(&cfg, &env, &s->opt->cfg.topo, &a);
     if (!nw->m)
         g_log_structured(DOMAIN, G_LOG_LEVEL_CRITICAL, "MESSAGE", "cannot build the QSPN manager of #%d",
                          nw->ident->index);
@@ -410,6 +416,7 @@ bool qop_phase2(qop *op, char *err, size_t errlen)
             qspn_arc_add(nw->m, x, qsys_arc_cost(op->s, x->w->arc));
     }
     g_ptr_array_set_size(nw->deferred, 0);
+    qspn_set_bootstrap_giveup(nw->m, op->s->qcfg.bootstrap_giveup_ms);
     qns_schedule(nw->ns);
     if (!op->p.migrate && op->old) {
         qid *old = op->old;

@@ -117,10 +117,10 @@ static uint32_t own_src(const fib_input *in, const ntk_dest *d)
 }
 
 /* The route of destination CIDR d in table `table` (arc NULL = ntk).
- * `known`: the identity has a path to d at all.  A destination without any
- * path stays unreachable in every table: the documents update only known
- * destinations (alfa's forwarding table at S05, Eventi6.md, keeps
- * unreachable internal CIDRs where the rule of §4.4 alone would blackhole). */
+ * `known`: the identity has a path to d at all.  The blackhole of §4.4 does
+ * not depend on paths: a packet from outside my level-k g-node cannot carry an
+ * internal-at-level-k destination (beta's full update at S08f writes it for
+ * destinations unreachable in ntk). */
 static void route_for(const fib_input *in, const ntk_dest *d, uint32_t table, const fib_qarc *arc,
                       bool known, const fib_hop *egress, fib_route *r)
 {
@@ -128,12 +128,14 @@ static void route_for(const fib_input *in, const ntk_dest *d, uint32_t table, co
     r->table = table;
     r->dst = d->cidr;
     r->type = KROUTE_UNREACHABLE;
-    if ((arc && !arc->known) || !known)
-        return;                        /* not activated (§4.5) or no path at all */
+    if (arc && !arc->known)
+        return;                        /* not activated (§4.5) */
     if (arc && d->kind == NTK_IP_INTERNAL && arc->maxdist.lvl >= d->k) {
         r->type = KROUTE_BLACKHOLE;    /* cannot come from outside my level-k g-node */
         return;
     }
+    if (!known)
+        return;
     fib_hop hop;
     if (arc) {
         if (!in->best(in->ctx, d->hc, arc->handle, &hop))
