@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "paths.h"
+#include "manager_ops.h"
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -128,6 +128,17 @@ void qspn_path_copy_or_die(qspn_etp_path *dst, const qspn_etp_path *src)
 {
     if (!qspn_etp_path_copy(dst, src))
         abort();
+}
+
+void qspn_view_of(const qspn_manager *m, const nodepath *np, qspn_path_view *out)
+{
+    arc_t *a = qspn_arc_by_id(m, np->p.hops[0].arc_id);
+    out->arc = a ? a->handle : NULL;
+    out->n_hops = np->p.n_hops;
+    out->hops = np->p.hops;
+    out->cost = qspn_np_total(m, np);
+    out->nodes_inside = np->p.nodes_inside;
+    out->fp = &np->p.fp;
 }
 
 /* ---- destinations ------------------------------------------------------------ */
@@ -477,8 +488,8 @@ bool qspn_update_clusters(qspn_manager *m, bool emit)
         if (!qspn_fp_equals(&nf_fp, &m->fps[i])) {
             changes = true;
             m->fps[i] = nf_fp;
-            if (emit && m->env.sig.changed_fp)
-                m->env.sig.changed_fp(m->env.user, m, i);
+            if (emit)
+                qspn_emit_level(m, QSPN_EV_CHANGED_FP, i);
         }
         m->fps[i] = nf_fp;
         uint64_t tot = m->nn[i - 1] + nn;
@@ -487,8 +498,8 @@ bool qspn_update_clusters(qspn_manager *m, bool emit)
         if (tot != m->nn[i]) {
             m->nn[i] = (uint32_t)tot;
             changes = true;
-            if (emit && m->env.sig.changed_nodes_inside)
-                m->env.sig.changed_nodes_inside(m->env.user, m, i);
+            if (emit)
+                qspn_emit_level(m, QSPN_EV_CHANGED_NODES_INSIDE, i);
         }
     }
     free(fps);

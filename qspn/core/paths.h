@@ -45,9 +45,7 @@ void qspn_prepare_step1(const qspn_manager *m, const nodepath *np, bool dead, qs
 void qspn_prepare_step2(const qspn_manager *m, qspn_etp_path *p);
 bool qspn_update_clusters(qspn_manager *m, bool emit);
 
-/* merge.c */
-void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, path_list *p_out, hc_set *b);
-void qspn_view_of(qspn_manager *m, const nodepath *np, qspn_path_view *out);
-void qspn_split_emitted_clear(qspn_manager *m, ntk_hcoord d, const nodepath *v, int n);
+/* The user's view of a stored path (valid until the next mutating call). */
+void qspn_view_of(const qspn_manager *m, const nodepath *np, qspn_path_view *out);
 
 #endif

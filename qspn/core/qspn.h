@@ -75,6 +75,22 @@ typedef enum {
     QSPN_ERR_INVALID = 2,
 } qspn_status;
 
+/* The signals of spec §4.1, one kind each. */
+typedef enum {
+    QSPN_EV_BOOTSTRAP_COMPLETE,
+    QSPN_EV_PRESENCE_NOTIFIED,
+    QSPN_EV_ARC_REMOVED,
+    QSPN_EV_DESTINATION_ADDED,
+    QSPN_EV_DESTINATION_REMOVED,
+    QSPN_EV_PATH_ADDED,
+    QSPN_EV_PATH_CHANGED,
+    QSPN_EV_PATH_REMOVED,
+    QSPN_EV_CHANGED_FP,
+    QSPN_EV_CHANGED_NODES_INSIDE,
+    QSPN_EV_GNODE_SPLITTED,
+    QSPN_EV_REMOVE_IDENTITY,
+} qspn_event_kind;
+
 /* Signals of spec §4.1, delivered as callbacks (any may be NULL). */
 typedef struct {
     void (*bootstrap_complete)(void *user, qspn_manager *m);

@@ -1,0 +1,21 @@
+/* merge.h - update_map (spec §3.5). Private to qspn/core. */
+#ifndef QSPN_CORE_MERGE_H
+#define QSPN_CORE_MERGE_H
+
+#include "paths.h"
+
+/* What a merge leaves for the caller besides the map and the signals. */
+typedef struct {
+    path_list p_out;     /* changed paths to advertise (step1-prepared; DEAD = withdrawn) */
+    hc_set flood;        /* destinations with a new fingerprint among several (split flood) */
+    hc_set split;        /* destinations with more than one fingerprint (split timers) */
+    hc_set merged;       /* level >= 1 destinations merged and still known */
+} merge_result;
+
+/* Merge the revised paths q (consumed) into the map; a_changed is the arc
+ * whose cost changed (0 = none). Signals are emitted per destination once
+ * its list is stored. */
+void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, merge_result *out);
+void qspn_merge_result_free(merge_result *r);
+
+#endif
