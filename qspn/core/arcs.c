@@ -49,6 +49,7 @@ static void queue_remove(qspn_manager *m, void *handle)
 
 void qspn_arc_forget(qspn_manager *m, arc_t *a, path_list *withdrawn, bool emit)
 {
+    qspn_spare_drop_arc(m, a->id, NULL);
     /* collect the removed paths */
     np_list removed = {0};
     hc_set removed_dests = {0};

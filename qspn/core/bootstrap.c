@@ -49,17 +49,13 @@ static void gather_finish(qspn_manager *m, gather_t *g)
             m->gathers[i] = m->gathers[--m->n_gathers];
             break;
         }
-    path_list p_out = {0};
-    bool changed = qspn_process_q(m, &g->q, g->kind == GATHER_ARC_CHANGED ? g->a_changed : 0, &p_out,
-                             &g->withdrawn);
-    if (g->kind == GATHER_EXIT_BOOTSTRAP) {
+    bool boot = g->kind == GATHER_EXIT_BOOTSTRAP;
+    qspn_process_q(m, &g->q, g->kind == GATHER_ARC_CHANGED ? g->a_changed : 0, &g->withdrawn, !boot);
+    if (boot) {
         /* spec §3.10: no forwarding; a full ETP to everybody, presence 1 s later */
         qspn_tx_full_etp(m, NULL);
         qspn_timer_new(m, TIMER_PRESENCE, m->cfg.presence_ms);
-    } else if (changed && m->n_arcs > 0) {
-        qspn_tx_etp(m, NULL, 0, &p_out, false, NULL);
     }
-    qspn_path_list_free(&p_out);
     qspn_path_list_free(&g->withdrawn);
     free(g);
 }

@@ -184,6 +184,9 @@ void qspn_destroy_manager(qspn_manager *m)
         for (int k = 0; k < m->map[lvl].n; k++)
             qspn_free_dest_paths(&m->map[lvl].d[k]);
         free(m->map[lvl].d);
+        for (int k = 0; k < m->spare[lvl].n; k++)
+            qspn_free_dest_paths(&m->spare[lvl].d[k]);
+        free(m->spare[lvl].d);
     }
     for (int i = 0; i < m->n_arcs; i++) {
         free(m->arcs[i]->req);
@@ -203,6 +206,7 @@ void qspn_destroy_manager(qspn_manager *m)
     free(m->pending_split);
     free(m->split_emitted_v);
     free(m->scratch);
+    qspn_path_list_free(&m->adv_pending);
     free(m);
 }
 

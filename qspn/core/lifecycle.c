@@ -21,6 +21,7 @@ static void rewrite_internal(qspn_manager *m, int below, const ntk_naddr *new_na
                 x->naddr.pos[l] = new_naddr->pos[l];
     }
     m->me = *new_naddr;
+    qspn_spare_clear(m, 0); /* learnt under the old address: neighbours re-advertise */
     if (upd)
         for (int lvl = 0; lvl < below && lvl < m->levels; lvl++)
             for (int k = 0; k < m->map[lvl].n; k++)
@@ -148,6 +149,7 @@ void qspn_destroy(qspn_manager *m)
 
 static void drop_levels_from(qspn_manager *m, int level)
 {
+    qspn_spare_clear(m, level);
     for (int lvl = level; lvl < m->levels; lvl++) {
         while (m->map[lvl].n > 0) {
             dest_t *d = &m->map[lvl].d[m->map[lvl].n - 1];

@@ -81,6 +81,7 @@ typedef enum {
     TIMER_CONNECTIVITY_NOTICE,
     TIMER_ARC_WAIT,
     TIMER_REMOVE_IDENTITY,
+    TIMER_ADV_HOLD,
 } timer_kind;
 
 typedef struct {
@@ -126,6 +127,10 @@ struct qspn_manager {
     bool bootstrap_querying;         /* one queued request outstanding */
     bool giveup_armed;
     level_map map[QSPN_MAX_LEVELS];
+    /* Spare paths (docs/qspn-core.md, "retention"): the latest version of
+     * every path a neighbour advertised that selection did not keep. Never
+     * visible, never advertised; candidates of every later selection. */
+    level_map spare[QSPN_MAX_LEVELS];
     /* split detection */
     int n_pending_split, cap_pending_split;
     uint64_t (*pending_split)[2];
@@ -147,6 +152,10 @@ struct qspn_manager {
     int n_scratch;
     qspn_path_view *scratch;
     qspn_stats stats;
+    /* advertisement (advert.c) */
+    path_list adv_pending;
+    bool adv_header_dirty;
+    bool adv_holding;
 };
 
 #endif

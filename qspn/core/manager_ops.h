@@ -5,6 +5,7 @@
  *   transmit.c   building, encoding and sending frames (one send_to_arcs)
  *   arcs.c       arc records, arc_add / arc_is_changed / arc_remove (spec §3.7)
  *   revise.c     ETP revision (§3.4), merge-and-advertise (process_q)
+ *   advert.c     paced, coalesced advertisement of changed paths
  *   bootstrap.c  bootstrap phase (§3.10), gathers of parallel get_full_etp
  *   receive.c    incoming frames and replies, one handler per message kind
  *   split.c      split detection timers and split floods (§3.9)
@@ -57,8 +58,13 @@ void qspn_arc_drop(qspn_manager *m, arc_t *a, bool bad_link);
 /* revise.c */
 bool qspn_revise(qspn_manager *m, qspn_etp *e, arc_t *a, bool is_full, np_list *q);
 bool qspn_etp_acceptable(const qspn_manager *m, const qspn_etp *e);
-bool qspn_process_q(qspn_manager *m, np_list *q, uint32_t a_changed, path_list *p_out,
-                    const path_list *extra);
+void qspn_process_q(qspn_manager *m, np_list *q, uint32_t a_changed, const path_list *extra,
+                    bool advertise);
+
+/* advert.c */
+/* Queue the changed paths (moved out of p_out) and flush unless holding. */
+void qspn_advertise(qspn_manager *m, path_list *p_out, bool header_changed);
+void qspn_adv_hold_fire(qspn_manager *m);
 
 /* bootstrap.c */
 void qspn_arm_refresh(qspn_manager *m);

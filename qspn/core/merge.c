@@ -32,6 +32,7 @@ typedef struct {
     dest_t *dd;
     int n_md;                  /* Md: the stored list before the merge */
     nodepath *md;
+    np_list spare;             /* spare paths of d (candidates, never advertised) */
     bool d_known;
     uint64_t *f1;              /* F1: distinct fingerprints before the merge */
     int n_f1;
@@ -104,6 +105,7 @@ static void step_init(qspn_manager *m, merge_ctx *c)
     c->n_md = c->dd ? c->dd->n : 0;
     c->md = c->dd ? c->dd->paths : NULL;
     c->d_known = c->n_md > 0;
+    c->spare = qspn_spare_take(m, c->d);
     c->f1 = xcalloc((size_t)c->n_md + 1, sizeof *c->f1);
     for (int i = 0; i < c->n_md; i++)
         if (!id_in(c->f1, c->n_f1, c->md[i].p.fp.id))
@@ -133,7 +135,7 @@ static void od_take(merge_ctx *c, nodepath *src, int md_idx, bool changed)
 /* Step 4: Od = Md updated by Qd (important changes only), plus new paths. */
 static void step_build_od(qspn_manager *m, merge_ctx *c, np_list *qd)
 {
-    c->od = xcalloc((size_t)(c->n_md + qd->n + 1), sizeof *c->od);
+    c->od = xcalloc((size_t)(c->n_md + c->spare.n + qd->n + 1), sizeof *c->od);
     bool *q_used = xcalloc((size_t)qd->n + 1, sizeof *q_used);
     for (int i = 0; i < c->n_md; i++) {
         const nodepath *p1 = &c->md[i];
@@ -154,6 +156,16 @@ static void step_build_od(qspn_manager *m, merge_ctx *c, np_list *qd)
         x->np.exposed = p1->exposed;
         x->md_idx = i;
         x->changed = via_changed;
+    }
+    /* spare paths: the latest version received wins, whatever the change */
+    for (int i = 0; i < c->spare.n; i++) {
+        int j2 = -1;
+        for (int j = 0; j < qd->n && j2 < 0; j++)
+            if (!q_used[j] && qspn_same_path(&qd->v[j].p, &c->spare.v[i].p))
+                j2 = j;
+        if (j2 >= 0)
+            q_used[j2] = true;
+        od_take(c, j2 >= 0 ? &qd->v[j2] : &c->spare.v[i], -1, false);
     }
     for (int j = 0; j < qd->n; j++) {
         if (q_used[j])
@@ -207,7 +219,7 @@ static bool hops_known(const qspn_manager *m, const qspn_etp_path *p)
  * kept while disjoint enough and fewer than max_paths. */
 static void step_select(qspn_manager *m, merge_ctx *c, const hc_set *z)
 {
-    hc_set vn = {0}, z1 = {0};
+    hc_set vn = {0}, z1 = {0}, hop_avoid = {0};
     for (int i = 0; i < m->n_arcs; i++)
         if (m->arcs[i]->has_naddr) {
             ntk_hcoord h = qspn_coord_of(m, &m->arcs[i]->naddr);
@@ -236,6 +248,7 @@ static void step_select(qspn_manager *m, merge_ctx *c, const hc_set *z)
         }
         mandatory = strike(&vn, p, false) || mandatory;
         mandatory = strike(&z1, p, true) || mandatory;
+        mandatory = strike(&hop_avoid, p, false) || mandatory;
         bool take = mandatory;
         if (!take && c->n_keep < m->cfg.max_paths) {
             take = true;
@@ -245,16 +258,21 @@ static void step_select(qspn_manager *m, merge_ctx *c, const hc_set *z)
         if (take) {
             c->keep[i] = true;
             rd[c->n_keep++] = i;
+            if (c->n_keep == 1 && m->cfg.avoid_retention)
+                for (int h = 0; h + 1 < p->n_hops; h++)
+                    qspn_hc_set_add(&hop_avoid, (ntk_hcoord){p->hops[h].lvl, p->hops[h].pos});
         }
     }
+    qspn_hc_set_free(&hop_avoid);
     qspn_hc_set_free(&vn);
     qspn_hc_set_free(&z1);
     free(fd);
     free(rd);
 }
 
-/* The new list in cost order; the candidates not kept are freed. */
-static void step_new_list(merge_ctx *c)
+/* The new list in cost order; the candidates not kept become spare paths,
+ * except the dead ones. */
+static void step_new_list(qspn_manager *m, merge_ctx *c)
 {
     c->nv = xcalloc((size_t)c->n_keep + 1, sizeof *c->nv);
     c->nv_md = xcalloc((size_t)c->n_keep + 1, sizeof *c->nv_md);
@@ -264,7 +282,12 @@ static void step_new_list(merge_ctx *c)
         c->md_to_nv[i] = -1;
     for (int i = 0; i < c->n_od; i++) {
         if (!c->keep[i]) {
-            qspn_etp_path_free(&c->od[i].np.p);
+            if (qspn_np_total(m, &c->od[i].np) == QSPN_COST_DEAD) {
+                qspn_etp_path_free(&c->od[i].np.p);
+            } else {
+                c->od[i].np.exposed = false;
+                qspn_spare_add(m, c->d, c->od[i].np);
+            }
             continue;
         }
         c->nv[c->n_nv] = c->od[i].np;
@@ -323,11 +346,13 @@ static void diff_kept(qspn_manager *m, merge_ctx *c, int i, path_list *p_out)
 /* Step 8: signals and advertisements. Exposure is derived from the NEW
  * path's fingerprint (fix of spec §8.1): a path is exposed iff it carries
  * the valid fingerprint; path_added/changed/removed follow the diff. */
-static void step_diff(qspn_manager *m, merge_ctx *c, path_list *p_out)
+static void step_diff(qspn_manager *m, merge_ctx *c, path_list *p_out, merge_result *out)
 {
     c->sigs = xcalloc((size_t)(c->n_nv + c->n_md) * 2 + 4, sizeof *c->sigs);
     if (c->n_md == 0 && c->n_nv > 0)
         sig_push(c, SIG_DEST_ADDED, false, -1);
+    if (c->n_md == 0 && c->n_nv > 0)
+        qspn_hc_set_add(&out->added, c->d);
     for (int i = 0; i < c->n_nv; i++) {
         if (c->nv_md[i] >= 0)
             continue;
@@ -409,6 +434,7 @@ static void ctx_free(merge_ctx *c)
     for (int i = 0; i < c->n_md; i++)
         qspn_etp_path_free(&c->md[i].p);
     free(c->md);
+    qspn_np_list_free(&c->spare);
     free(c->f1);
     free(c->od);
     free(c->keep);
@@ -429,9 +455,9 @@ static void merge_dest(qspn_manager *m, ntk_hcoord d, np_list *qd, uint32_t a_ch
     step_init(m, &c);
     step_build_od(m, &c, qd);
     step_select(m, &c, z);
-    step_new_list(&c);
+    step_new_list(m, &c);
     step_valid_fp(&c);
-    step_diff(m, &c, &out->p_out);
+    step_diff(m, &c, &out->p_out, out);
     step_store_and_emit(m, &c);
     step_split_candidates(m, &c, out);
     ctx_free(&c);
@@ -465,6 +491,31 @@ static int order_destinations(qspn_manager *m, const np_list *q, dest_key *keys)
     return n_keys;
 }
 
+/* A spare path whose hop was unknown becomes selectable when that hop
+ * becomes a known destination: select again every destination with such a
+ * spare path, until no destination is added. */
+static void reselect_spare(qspn_manager *m, uint32_t a_changed, const hc_set *z, merge_result *out)
+{
+    for (int done = 0; done < out->added.n;) {
+        ntk_hcoord h = out->added.v[done++];
+        hc_set todo = {0};
+        for (int lvl = 0; lvl < m->levels; lvl++)
+            for (int k = 0; k < m->spare[lvl].n; k++) {
+                const dest_t *sd = &m->spare[lvl].d[k];
+                for (int q = 0; q < sd->n; q++)
+                    if (qspn_path_contains(&sd->paths[q].p, h)) {
+                        qspn_hc_set_add(&todo, (ntk_hcoord){lvl, sd->pos});
+                        break;
+                    }
+            }
+        for (int i = 0; i < todo.n; i++) {
+            np_list none = {0};
+            merge_dest(m, todo.v[i], &none, a_changed, z, out);
+        }
+        qspn_hc_set_free(&todo);
+    }
+}
+
 void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, merge_result *out)
 {
     m->stats.merges++;
@@ -487,6 +538,7 @@ void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, merge_result *o
         qspn_np_list_free(&qd);
     }
     free(keys);
+    reselect_spare(m, a_changed, z, out);
     for (int i = 0; i < m->levels; i++)
         qspn_hc_set_free(&z[i]);
     qspn_np_list_free(q);
@@ -498,4 +550,5 @@ void qspn_merge_result_free(merge_result *r)
     qspn_hc_set_free(&r->flood);
     qspn_hc_set_free(&r->split);
     qspn_hc_set_free(&r->merged);
+    qspn_hc_set_free(&r->added);
 }

@@ -10,6 +10,7 @@ typedef struct {
     hc_set flood;        /* destinations with a new fingerprint among several (split flood) */
     hc_set split;        /* destinations with more than one fingerprint (split timers) */
     hc_set merged;       /* level >= 1 destinations merged and still known */
+    hc_set added;        /* destinations that became known (spare re-selection) */
 } merge_result;
 
 /* Merge the revised paths q (consumed) into the map; a_changed is the arc

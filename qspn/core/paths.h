@@ -24,6 +24,14 @@ void qspn_path_list_free(path_list *l);
 void qspn_path_copy_or_die(qspn_etp_path *dst, const qspn_etp_path *src);
 
 dest_t *qspn_find_dest(const qspn_manager *m, ntk_hcoord h);
+/* Spare paths of h (NULL if none); take moves them out (caller frees). */
+dest_t *qspn_spare_find(const qspn_manager *m, ntk_hcoord h);
+np_list qspn_spare_take(qspn_manager *m, ntk_hcoord h);
+void qspn_spare_add(qspn_manager *m, ntk_hcoord h, nodepath np);
+/* Drop every spare path whose first arc is arc_id; returns how many. */
+/* Forget the spare paths of levels >= from_level. */
+void qspn_spare_clear(qspn_manager *m, int from_level);
+int qspn_spare_drop_arc(qspn_manager *m, uint32_t arc_id, hc_set *dests);
 dest_t *qspn_add_dest(qspn_manager *m, ntk_hcoord h);
 void qspn_free_dest_paths(dest_t *d);
 void qspn_remove_dest(qspn_manager *m, ntk_hcoord h);

@@ -150,6 +150,15 @@ typedef struct {
     /* ignore_outside as the pinned code computes it (spec §3.6). Default
      * false: one visible path per exit class (docs/qspn-core.md, D3). */
     bool pinned_ignore_rule;
+    /* Retention for complete forwarding tables (docs/qspn-core.md,
+     * "retention"): besides rules M1-M3, keep for every hop h of the best
+     * path the cheapest path avoiding h. Default true; false = rule M2 as
+     * the spec reads it. */
+    bool avoid_retention;
+    /* Pacing of advertisements (docs/qspn-core.md, "Advertisement"): after
+     * an ETP with changes, later changes wait and are coalesced for this
+     * long. 0 = send every change at once. Default 100 ms. */
+    uint32_t etp_hold_ms;
 } qspn_config;
 
 void qspn_config_default(qspn_config *c);

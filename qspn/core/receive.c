@@ -40,16 +40,9 @@ static void handle_send_etp(qspn_manager *m, arc_t *a, qspn_etp *e, bool is_full
         qspn_np_list_free(&q);
         return;
     }
-    path_list p_out = {0};
-    bool changed = qspn_process_q(m, &q, 0, &p_out, NULL);
-    if (exit_after) {
-        qspn_path_list_free(&p_out);
+    qspn_process_q(m, &q, 0, NULL, !exit_after);
+    if (exit_after)
         qspn_exit_bootstrap_phase(m);
-        return;
-    }
-    if (changed && m->n_arcs > 1)
-        qspn_tx_etp(m, e->route, e->n_route, &p_out, false, a);
-    qspn_path_list_free(&p_out);
 }
 
 /* Remote got_prepare_destroy (spec §4.3), de-duplicated by wave id (§8.4):
@@ -176,11 +169,7 @@ static void reply_arc_add(qspn_manager *m, arc_t *a, qspn_etp *e)
         qspn_np_list_free(&q);
         return; /* cyclic reply: warn and return (spec §8.22, kept) */
     }
-    path_list p_out = {0};
-    bool changed = qspn_process_q(m, &q, 0, &p_out, NULL);
-    if (changed && m->n_arcs > 1)
-        qspn_tx_etp(m, e->route, e->n_route, &p_out, false, a);
-    qspn_path_list_free(&p_out);
+    qspn_process_q(m, &q, 0, NULL, true);
     if (qspn_arc_by_handle(m, handle))
         qspn_tx_full_etp(m, a);
 }
@@ -202,9 +191,7 @@ static void reply_bootstrap(qspn_manager *m, arc_t *a, qspn_etp *e)
         qspn_bootstrap_next(m);
         return;
     }
-    path_list p_out = {0};
-    qspn_process_q(m, &q, 0, &p_out, NULL);
-    qspn_path_list_free(&p_out);
+    qspn_process_q(m, &q, 0, NULL, false);
     qspn_exit_bootstrap_phase(m);
 }
 

@@ -81,8 +81,8 @@ static nodepath one_hop(int lvl, int pos, uint32_t arc_id, uint32_t cost)
  * (spec §8.11). */
 static void rename_neighbour(qspn_manager *m, arc_t *a, ntk_hcoord oldc, int new_pos, np_list *q)
 {
-    for (int lvl = 0; lvl < m->levels; lvl++) {
-        level_map *lm = &m->map[lvl];
+    for (int lvl = 0; lvl < 2 * m->levels; lvl++) {
+        level_map *lm = lvl < m->levels ? &m->map[lvl] : &m->spare[lvl - m->levels];
         for (int k = 0; k < lm->n; k++)
             for (int qi = 0; qi < lm->d[k].n; qi++) {
                 nodepath *st = &lm->d[k].paths[qi];
@@ -106,8 +106,8 @@ static void rename_neighbour(qspn_manager *m, arc_t *a, ntk_hcoord oldc, int new
  * through the arc that it does not contain are withdrawn. */
 static void full_etp_inference(qspn_manager *m, const arc_t *a, const np_list *mp, np_list *q)
 {
-    for (int lvl = 0; lvl < m->levels; lvl++) {
-        level_map *lm = &m->map[lvl];
+    for (int lvl = 0; lvl < 2 * m->levels; lvl++) {
+        level_map *lm = lvl < m->levels ? &m->map[lvl] : &m->spare[lvl - m->levels];
         for (int k = 0; k < lm->n; k++)
             for (int qi = 0; qi < lm->d[k].n; qi++) {
                 nodepath *st = &lm->d[k].paths[qi];
@@ -175,86 +175,24 @@ bool qspn_etp_acceptable(const qspn_manager *m, const qspn_etp *e)
     return qspn_coord_of(m, &e->sender).lvl >= 0; /* not my own address */
 }
 
-/* Defect of the original found by the oracle (docs/qspn-core.md, D1): a
- * receiver outside my level-i g-node sees every path that leaves it through
- * the same exit arc as ONE path, whose attributes are those of my best path
- * to that exit. When a changed or withdrawn path is hidden outside
- * (ignore_outside[i]) because another path is now the best one to its exit
- * arc, the pinned code advertises only the hidden path, which the outside
- * drops: the outside keeps the old cost forever. We also advertise the
- * current representative (the visible path with the same exit suffix). */
-static void add_exit_representatives(qspn_manager *m, path_list *p_out)
-{
-    int n0 = p_out->n;
-    for (int k = 0; k < n0; k++) {
-        int dl = p_out->v[k].hops[p_out->v[k].n_hops - 1].lvl;
-        for (int i = 1; i < m->levels && i <= dl; i++) {
-            if (!(p_out->v[k].ignore_outside & (1u << i)))
-                continue;
-            const qspn_etp_path *p = &p_out->v[k];
-            int j = 0;
-            while (p->hops[j].lvl < i)
-                j++;
-            ntk_hcoord d = {dl, p->hops[p->n_hops - 1].pos};
-            dest_t *dd = qspn_find_dest(m, d);
-            for (int qi = 0; dd && qi < dd->n; qi++) {
-                const qspn_etp_path *q = &dd->paths[qi].p;
-                int jq = 0;
-                while (q->hops[jq].lvl < i)
-                    jq++;
-                bool same_suffix = q->n_hops - jq == p->n_hops - j;
-                for (int x = 0; same_suffix && x < p->n_hops - j; x++)
-                    same_suffix = q->hops[jq + x].lvl == p->hops[j + x].lvl &&
-                                  q->hops[jq + x].pos == p->hops[j + x].pos &&
-                                  q->hops[jq + x].arc_id == p->hops[j + x].arc_id;
-                if (!same_suffix)
-                    continue;
-                bool present = false;
-                for (int y = 0; y < p_out->n && !present; y++)
-                    present = qspn_same_path(&p_out->v[y], q);
-                if (present)
-                    continue;
-                qspn_etp_path c;
-                qspn_prepare_step1(m, &dd->paths[qi], false, &c);
-                qspn_prepare_step2(m, &c);
-                if (c.ignore_outside & (1u << i)) {
-                    qspn_etp_path_free(&c);
-                    continue;
-                }
-                qspn_path_list_push(p_out, c);
-                p = &p_out->v[k]; /* the push may have moved the array */
-                break;
-            }
-        }
-    }
-}
-
-/* Merge Q, prepare P_out, start the split timers and flood. Returns true if
- * something changed (P_out non-empty or my g-nodes changed). */
-bool qspn_process_q(qspn_manager *m, np_list *q, uint32_t a_changed, path_list *p_out,
-                    const path_list *extra)
+/* Merge Q, start the split timers and flood, and hand the changed paths
+ * to the advertiser (advert.c) unless `advertise` is false (bootstrap). */
+void qspn_process_q(qspn_manager *m, np_list *q, uint32_t a_changed, const path_list *extra,
+                    bool advertise)
 {
     merge_result res;
     memset(&res, 0, sizeof res);
-    res.p_out = *p_out;
     qspn_merge(m, q, a_changed, &res);
-    *p_out = res.p_out;
-    res.p_out = (path_list){0};
     qspn_split_after_merge(m, &res.merged, &res.split);
     if (extra)
         for (int i = 0; i < extra->n; i++) {
             qspn_etp_path c;
             qspn_path_copy_or_die(&c, &extra->v[i]);
-            qspn_path_list_push(p_out, c);
+            qspn_path_list_push(&res.p_out, c);
         }
-    for (int i = 0; i < p_out->n; i++)
-        qspn_prepare_step2(m, &p_out->v[i]);
-    add_exit_representatives(m, p_out);
     qspn_arm_split_flood(m, &res.flood);
+    bool clusters = qspn_update_clusters(m, true);
+    if (advertise)
+        qspn_advertise(m, &res.p_out, clusters);
     qspn_merge_result_free(&res);
-    bool changes = qspn_update_clusters(m, true);
-    return p_out->n > 0 || changes;
 }
-
-/* ---- bootstrap (spec §3.10) ------------------------------------------------------- */
-

@@ -106,6 +106,9 @@ void qspn_on_timer(qspn_manager *m, uint64_t id)
     case TIMER_ARC_WAIT:
         arc_wait_fire(m, t);
         break;
+    case TIMER_ADV_HOLD:
+        qspn_adv_hold_fire(m);
+        break;
     case TIMER_REMOVE_IDENTITY:
         qspn_emit_simple(m, QSPN_EV_REMOVE_IDENTITY);
         break;

@@ -310,9 +310,14 @@ void oracle_check(sim *s, bool check_avoid, FILE *out, bool full, oracle_result 
                     if (bad || (have && qc > best[p] && out && full)) {
                         r->avoid_mismatches += bad;
                         if (out)
-                            fprintf(out, "%s node %d (%s) avoiding (%d,%d) dest (%d,%d) qspn %lld oracle %lld\n",
+                        if (out) {
+                            fprintf(out, "%s node %d (%s) avoiding (%d,%d) dest (%d,%d) qspn %lld oracle %lld ",
                                     bad ? "AVOID-MISMATCH" : "avoid-suboptimal", n, ab, hm.lvl, hm.pos, L, p, have ? (long long)qc : -1LL,
                                     best[p] == UINT64_MAX ? -1LL : (long long)best[p]);
+                            if (have)
+                                print_hops(out, &v);
+                            fputc('\n', out);
+                        }
                     }
                 }
             }
