@@ -60,7 +60,7 @@ void qspn_arc_forget(qspn_manager *m, arc_t *a, path_list *withdrawn, bool emit)
             int w = 0, before = d->n;
             for (int q = 0; q < d->n; q++) {
                 if (d->paths[q].p.hops[0].arc_id == a->id) {
-                    if (withdrawn) {
+                    if (withdrawn && d->paths[q].adv) {
                         qspn_etp_path p;
                         qspn_prepare_step1(m, &d->paths[q], true, &p);
                         qspn_path_list_push(withdrawn, p);

@@ -102,6 +102,7 @@ static void copy_internal(qspn_manager *m, const qspn_enter_args *a, const qspn_
                 if (a->update_internal_fp)
                     a->update_internal_fp(a->update_ctx, &np.p.fp);
                 np.exposed = false;
+                np.adv = true;
                 QSPN_GROW(nd->paths, nd->n, nd->cap, 4);
                 nd->paths[nd->n++] = np;
             }

@@ -33,6 +33,10 @@ typedef struct {
 typedef struct {
     qspn_etp_path p;
     bool exposed;
+    /* Advertised to the neighbours: kept by a mandatory rule (M1, M2, M3,
+     * per-hop retention). Paths kept only for disjointness stay local
+     * (docs/qspn-core.md, "Advertised set"). */
+    bool adv;
 } nodepath;
 
 typedef struct {

@@ -40,6 +40,7 @@ typedef struct {
     cand *od;                  /* Od, sorted */
     int n_od;
     bool *keep;
+    bool *mand;                /* kept by a mandatory rule: advertised */
     int n_keep;
     nodepath *nv;              /* the new list */
     int n_nv;
@@ -154,6 +155,7 @@ static void step_build_od(qspn_manager *m, merge_ctx *c, np_list *qd)
         cand *x = &c->od[c->n_od++];
         qspn_path_copy_or_die(&x->np.p, &p1->p);
         x->np.exposed = p1->exposed;
+        x->np.adv = p1->adv;
         x->md_idx = i;
         x->changed = via_changed;
     }
@@ -235,6 +237,7 @@ static void step_select(qspn_manager *m, merge_ctx *c, const hc_set *z)
     int n_fd = 0;
     int *rd = xcalloc((size_t)c->n_od + 1, sizeof *rd);
     c->keep = xcalloc((size_t)c->n_od + 1, sizeof *c->keep);
+    c->mand = xcalloc((size_t)c->n_od + 1, sizeof *c->mand);
     for (int i = 0; i < c->n_od; i++) {
         const qspn_etp_path *p = &c->od[i].np.p;
         if (!hops_known(m, p))
@@ -257,6 +260,7 @@ static void step_select(qspn_manager *m, merge_ctx *c, const hc_set *z)
         }
         if (take) {
             c->keep[i] = true;
+            c->mand[i] = mandatory;
             rd[c->n_keep++] = i;
             if (c->n_keep == 1 && m->cfg.avoid_retention)
                 for (int h = 0; h + 1 < p->n_hops; h++)
@@ -286,11 +290,13 @@ static void step_new_list(qspn_manager *m, merge_ctx *c)
                 qspn_etp_path_free(&c->od[i].np.p);
             } else {
                 c->od[i].np.exposed = false;
+                c->od[i].np.adv = false;
                 qspn_spare_add(m, c->d, c->od[i].np);
             }
             continue;
         }
         c->nv[c->n_nv] = c->od[i].np;
+        c->nv[c->n_nv].adv = c->mand[i];
         c->nv_md[c->n_nv] = c->od[i].md_idx;
         c->nv_changed[c->n_nv] = c->od[i].changed;
         if (c->od[i].md_idx >= 0)
@@ -330,8 +336,10 @@ static bool carries_valid_fp(const merge_ctx *c, const nodepath *np)
 static void diff_kept(qspn_manager *m, merge_ctx *c, int i, path_list *p_out)
 {
     int k = c->md_to_nv[i];
-    if (c->nv_changed[k])
+    if (c->nv[k].adv && (c->nv_changed[k] || !c->md[i].adv))
         advertise(m, p_out, &c->nv[k], false);
+    else if (!c->nv[k].adv && c->md[i].adv)
+        advertise(m, p_out, &c->md[i], true);
     bool was = c->d.lvl == 0 || c->md[i].exposed;
     bool vis = carries_valid_fp(c, &c->nv[k]);
     c->nv[k].exposed = vis;
@@ -356,7 +364,8 @@ static void step_diff(qspn_manager *m, merge_ctx *c, path_list *p_out, merge_res
     for (int i = 0; i < c->n_nv; i++) {
         if (c->nv_md[i] >= 0)
             continue;
-        advertise(m, p_out, &c->nv[i], false);
+        if (c->nv[i].adv)
+            advertise(m, p_out, &c->nv[i], false);
         c->nv[i].exposed = carries_valid_fp(c, &c->nv[i]);
         if (c->nv[i].exposed)
             sig_push(c, SIG_ADDED, false, i);
@@ -366,7 +375,8 @@ static void step_diff(qspn_manager *m, merge_ctx *c, path_list *p_out, merge_res
             diff_kept(m, c, i, p_out);
             continue;
         }
-        advertise(m, p_out, &c->md[i], true);
+        if (c->md[i].adv)
+            advertise(m, p_out, &c->md[i], true);
         if (c->d.lvl == 0 || c->md[i].exposed)
             sig_push(c, SIG_REMOVED, true, i);
     }
@@ -438,6 +448,7 @@ static void ctx_free(merge_ctx *c)
     free(c->f1);
     free(c->od);
     free(c->keep);
+    free(c->mand);
     free(c->nv);
     free(c->nv_md);
     free(c->nv_changed);

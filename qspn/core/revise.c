@@ -59,6 +59,7 @@ static bool revise_path(const qspn_manager *m, const qspn_etp_path *p, ntk_hcoor
     out->p.n_hops = n + 1;
     out->p.ignore_outside = 0;
     out->exposed = false;
+    out->adv = false;
     return true;
 }
 
@@ -93,10 +94,12 @@ static void rename_neighbour(qspn_manager *m, arc_t *a, ntk_hcoord oldc, int new
                 qspn_path_copy_or_die(&w.p, &st->p);
                 w.p.cost = QSPN_COST_DEAD;
                 w.exposed = false;
+                w.adv = false;
                 qspn_np_list_push(q, w);
                 qspn_path_copy_or_die(&r.p, &st->p);
                 r.p.hops[0].pos = new_pos;
                 r.exposed = false;
+                r.adv = false;
                 qspn_np_list_push(q, r);
             }
     }
@@ -122,6 +125,7 @@ static void full_etp_inference(qspn_manager *m, const arc_t *a, const np_list *m
                 qspn_path_copy_or_die(&dead.p, &st->p);
                 dead.p.cost = QSPN_COST_DEAD;
                 dead.exposed = false;
+                dead.adv = false;
                 qspn_np_list_push(q, dead);
             }
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "netjson.h"
 #include "sim.h"
 
 static void usage(FILE *f)
@@ -34,7 +35,10 @@ static void usage(FILE *f)
             "                           crash N | join | check   (each followed by convergence + check)\n"
             "  --dump N                 print identity N's map at the end (repeatable)\n"
             "  --report full|summary    print every identity/destination (default summary)\n"
-            "  --trace                  print the managers' log lines\n");
+            "  --trace                  print the managers' log lines\n"
+            "  --write-network FILE     write the network and the events applied as JSON\n"
+            "  --hold MS                etp_hold_ms, the pacing of advertisements (default 100)\n"
+            "  --spec-retention         rule M2 as the spec reads it (no per-hop retention)\n");
 }
 
 typedef struct {
@@ -59,6 +63,7 @@ static void check(sim *s, const char *phase, bool avoid, bool full, totals *tot)
 }
 
 static bool refresh_round = true;
+static net_log *netlog;
 
 static void converge(sim *s)
 {
@@ -168,6 +173,12 @@ static int run_script(sim *s, const char *path, uint64_t *rng, bool avoid, bool 
             fclose(f);
             return -1;
         }
+        {
+            int li = (strcmp(cmd, "crash") == 0 || strcmp(cmd, "join") == 0 || strcmp(cmd, "check") == 0)
+                         ? -1 : sim_find_link(s, (int)a, (int)b);
+            int node = strcmp(cmd, "join") == 0 ? sim_node_count(s) - 1 : (int)a;
+            net_log_event(netlog, s, name, cmd, li, node, -1);
+        }
         printf("event: %s", line);
         if (!sim_gnodes_connected(s))
             printf("note: a g-node is now split internally; QSPN keeps only the island with the "
@@ -182,6 +193,9 @@ static int run_script(sim *s, const char *path, uint64_t *rng, bool avoid, bool 
 int main(int argc, char **argv)
 {
     const char *topo_s = "4.4.4.4", *shape_s = "random", *report = "summary", *script = NULL;
+    const char *write_network = NULL;
+    long hold_ms = -1;
+    bool spec_retention = false;
     int nodes = 200, removes = 0, crashes = 0, joins = 0, costs = 0, max_paths = 5;
     uint64_t seed = 1;
     uint32_t latency = 20, random_latency = 0;
@@ -207,6 +221,9 @@ int main(int argc, char **argv)
         else if (OPT("--report")) report = v;
         else if (OPT("--script")) script = v;
         else if (OPT("--build")) build_join = strcmp(v, "join") == 0;
+        else if (OPT("--write-network")) write_network = v;
+        else if (OPT("--hold")) hold_ms = atol(v);
+        else if (strcmp(o, "--spec-retention") == 0) spec_retention = true;
         else if (OPT("--dump")) { if (n_dump < 16) dump[n_dump++] = atoi(v); }
         else if (strcmp(o, "--no-avoid") == 0) avoid = false;
         else if (strcmp(o, "--pinned-ignore") == 0) pinned_ignore = true;
@@ -235,6 +252,9 @@ int main(int argc, char **argv)
     cfg.max_paths = max_paths;
     cfg.cost_hysteresis = hysteresis;
     cfg.pinned_ignore_rule = pinned_ignore;
+    cfg.avoid_retention = !spec_retention;
+    if (hold_ms >= 0)
+        cfg.etp_hold_ms = (uint32_t)hold_ms;
     clock_t t0 = clock();
     sim *s = sim_new(&topo, &cfg, seed);
     sim_set_latency(s, latency);
@@ -255,6 +275,8 @@ int main(int argc, char **argv)
             sim_link_latency(s, li, 1 + (uint32_t)(sim_rng_next(&lr) % random_latency));
     }
     totals tot = {0};
+    netlog = net_log_new();
+    net_log_links(netlog, s);
     if (build_join) {
         sim_start_by_joining(s);
     } else {
@@ -275,8 +297,9 @@ int main(int argc, char **argv)
         uint32_t f = 2 + (uint32_t)(sim_rng_next(&rng) % 3);
         bool up_or_down = sim_rng_next(&rng) & 1;
         sim_link_cost(s, li, up_or_down ? ca * f : ca / f + 1, up_or_down ? cb * f : cb / f + 1);
-        converge(s);
         snprintf(name, sizeof name, "cost#%d", k + 1);
+        net_log_event(netlog, s, name, "cost", li, a, b);
+        converge(s);
         printf("event: cost change on link %d-%d\n", a, b);
         check(s, name, avoid, full, &tot);
     }
@@ -289,8 +312,9 @@ int main(int argc, char **argv)
         sim_link_ends(s, li, &a, &b, &up);
         printf("event: remove link %d-%d\n", a, b);
         sim_link_down(s, li);
-        converge(s);
         snprintf(name, sizeof name, "remove#%d", k + 1);
+        net_log_event(netlog, s, name, "remove-link", li, a, b);
+        converge(s);
         check(s, name, avoid, full, &tot);
     }
     for (int k = 0; k < crashes; k++) {
@@ -299,8 +323,9 @@ int main(int argc, char **argv)
             break;
         printf("event: crash node %d\n", v);
         sim_crash(s, v);
-        converge(s);
         snprintf(name, sizeof name, "crash#%d", k + 1);
+        net_log_event(netlog, s, name, "crash", -1, v, -1);
+        converge(s);
         check(s, name, avoid, full, &tot);
     }
     for (int k = 0; k < joins; k++) {
@@ -308,8 +333,9 @@ int main(int argc, char **argv)
         if (v < 0)
             break;
         printf("event: node %d enters\n", v);
-        converge(s);
         snprintf(name, sizeof name, "join#%d", k + 1);
+        net_log_event(netlog, s, name, "join", -1, v, -1);
+        converge(s);
         check(s, name, avoid, full, &tot);
     }
     if (script && run_script(s, script, &rng, avoid, full, &tot) < 0) {
@@ -318,6 +344,9 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < n_dump; i++)
         dump_node(s, dump[i]);
+    if (write_network && !net_log_write(netlog, s, write_network))
+        fprintf(stderr, "qspn-sim: cannot write %s\n", write_network);
+    net_log_free(netlog);
     const sim_counters *c = sim_counts(s);
     double wall = (double)(clock() - t0) / CLOCKS_PER_SEC;
     printf("summary: phases=%d mismatches=%d avoid_mismatches=%d etp=%" PRIu64 " etp_bytes=%" PRIu64

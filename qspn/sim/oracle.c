@@ -293,26 +293,22 @@ void oracle_check(sim *s, bool check_avoid, FILE *out, bool full, oracle_result 
                         r->avoid_nonconvex++; /* the oracle's optimum is not representable */
                         continue;
                     }
-                    if (!have && best[p] != UINT64_MAX) {
-                        /* M2 only covers the gateway's own neighbours: a path
-                         * avoiding m's g-node may exist that no neighbour of
-                         * mine has kept (docs/qspn-core.md, "avoid" check). */
-                        r->avoid_missing++;
-                        if (out && full)
-                            fprintf(out, "avoid-missing node %d (%s) avoiding (%d,%d) dest (%d,%d) oracle %llu\n",
-                                    n, ab, hm.lvl, hm.pos, L, p, (unsigned long long)best[p]);
-                        continue;
-                    }
-                    bool bad = (have && best[p] == UINT64_MAX) || (is_hm && have) ||
-                               (have && qc < best[p]);
-                    if (!bad && have && qc > best[p])
-                        r->avoid_suboptimal++;
-                    if (bad || (have && qc > best[p] && out && full)) {
-                        r->avoid_mismatches += bad;
-                        if (out)
+                    /* Spec §2.6 promises a stored path avoiding m's g-node
+                     * whenever one exists; the retention of docs/qspn-core.md
+                     * makes it the cheapest one. A missing path, a dearer one,
+                     * a cheaper one (impossible) or one through m's g-node are
+                     * all mismatches; missing and dearer are also counted apart. */
+                    bool missing = !have && best[p] != UINT64_MAX;
+                    bool dearer = have && best[p] != UINT64_MAX && qc > best[p];
+                    bool bad = missing || dearer || (have && best[p] == UINT64_MAX) ||
+                               (is_hm && have) || (have && qc < best[p]);
+                    r->avoid_missing += missing;
+                    r->avoid_suboptimal += dearer;
+                    if (bad) {
+                        r->avoid_mismatches++;
                         if (out) {
-                            fprintf(out, "%s node %d (%s) avoiding (%d,%d) dest (%d,%d) qspn %lld oracle %lld ",
-                                    bad ? "AVOID-MISMATCH" : "avoid-suboptimal", n, ab, hm.lvl, hm.pos, L, p, have ? (long long)qc : -1LL,
+                            fprintf(out, "AVOID-MISMATCH%s node %d (%s) avoiding (%d,%d) dest (%d,%d) qspn %lld oracle %lld ",
+                                    missing ? " (missing)" : dearer ? " (dearer)" : "", n, ab, hm.lvl, hm.pos, L, p, have ? (long long)qc : -1LL,
                                     best[p] == UINT64_MAX ? -1LL : (long long)best[p]);
                             if (have)
                                 print_hops(out, &v);

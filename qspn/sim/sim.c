@@ -694,6 +694,11 @@ void sim_link_latency(sim *s, int link, uint32_t ms)
     s->links[link]->latency = ms;
 }
 
+uint32_t sim_link_latency_of(const sim *s, int link)
+{
+    return s->links[link]->latency ? s->links[link]->latency : s->latency;
+}
+
 void sim_link_ends(const sim *s, int link, int *a, int *b, bool *up)
 {
     *a = s->links[link]->a;
