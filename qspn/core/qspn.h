@@ -288,5 +288,8 @@ typedef struct {
 } qspn_stats;
 
 const qspn_stats *qspn_get_stats(const qspn_manager *m);
+/* Heap bytes of the routing state of this manager: the map, the spare
+ * paths, the arcs and the pending advertisement (docs/qspn-core.md). */
+size_t qspn_state_bytes(const qspn_manager *m);
 
 #endif

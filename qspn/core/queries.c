@@ -144,6 +144,30 @@ uint32_t qspn_arc_id(const qspn_manager *m, void *arc)
     return a ? a->id : 0;
 }
 
+static size_t level_bytes(const level_map *lm)
+{
+    size_t b = (size_t)lm->cap * sizeof(dest_t);
+    for (int k = 0; k < lm->n; k++) {
+        b += (size_t)lm->d[k].cap * sizeof(nodepath);
+        for (int q = 0; q < lm->d[k].n; q++)
+            b += (size_t)lm->d[k].paths[q].p.n_hops * sizeof(qspn_hop);
+    }
+    return b;
+}
+
+size_t qspn_state_bytes(const qspn_manager *m)
+{
+    size_t b = sizeof *m + (size_t)m->cap_arcs * sizeof(arc_t *);
+    for (int i = 0; i < m->n_arcs; i++)
+        b += sizeof(arc_t) + (size_t)m->arcs[i]->cap_req * sizeof(pending_req);
+    for (int lvl = 0; lvl < m->levels; lvl++)
+        b += level_bytes(&m->map[lvl]) + level_bytes(&m->spare[lvl]);
+    b += (size_t)m->adv_pending.cap * sizeof(qspn_etp_path);
+    for (int i = 0; i < m->adv_pending.n; i++)
+        b += (size_t)m->adv_pending.v[i].n_hops * sizeof(qspn_hop);
+    return b;
+}
+
 const qspn_stats *qspn_get_stats(const qspn_manager *m)
 {
     return &m->stats;

@@ -161,16 +161,29 @@ void qspn_split_check(qspn_manager *m, timer_t_ *t)
 
 /* ---- split flood (spec §3.9) ------------------------------------------------------- */
 
+/* One split-flood timer per manager: destinations that need a flood while
+ * it is armed join it (no timer per merge). */
 void qspn_arm_split_flood(qspn_manager *m, const hc_set *b)
 {
     if (b->n == 0)
         return;
-    timer_t_ *t = qspn_timer_new(m, TIMER_SPLIT_FLOOD, m->cfg.split_flood_ms);
-    t->b = malloc((size_t)b->n * sizeof *t->b);
-    if (!t->b)
-        abort();
-    memcpy(t->b, b->v, (size_t)b->n * sizeof *t->b);
-    t->n_b = b->n;
+    timer_t_ *t = NULL;
+    for (int i = 0; i < m->n_timers && !t; i++)
+        if (m->timers[i]->kind == TIMER_SPLIT_FLOOD)
+            t = m->timers[i];
+    if (!t)
+        t = qspn_timer_new(m, TIMER_SPLIT_FLOOD, m->cfg.split_flood_ms);
+    for (int k = 0; k < b->n; k++) {
+        bool have = false;
+        for (int i = 0; i < t->n_b && !have; i++)
+            have = t->b[i].lvl == b->v[k].lvl && t->b[i].pos == b->v[k].pos;
+        if (have)
+            continue;
+        t->b = realloc(t->b, (size_t)(t->n_b + 1) * sizeof *t->b);
+        if (!t->b)
+            abort();
+        t->b[t->n_b++] = b->v[k];
+    }
 }
 
 /* Re-advertise every stored path to the destinations of the flood. */

@@ -349,6 +349,17 @@ int main(int argc, char **argv)
     net_log_free(netlog);
     const sim_counters *c = sim_counts(s);
     double wall = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    size_t st_max = 0, st_sum = 0;
+    int st_n = 0;
+    for (int i = 0; i < sim_node_count(s); i++)
+        if (sim_alive(s, i)) {
+            size_t b = qspn_state_bytes(sim_manager(s, i));
+            st_sum += b;
+            st_max = b > st_max ? b : st_max;
+            st_n++;
+        }
+    printf("state: identities=%d state_avg_bytes=%zu state_max_bytes=%zu\n", st_n, st_n ? st_sum / (size_t)st_n : 0,
+           st_max);
     printf("summary: phases=%d mismatches=%d avoid_mismatches=%d etp=%" PRIu64 " etp_bytes=%" PRIu64
            " etp_refresh=%" PRIu64 " etp_refresh_bytes=%" PRIu64
            " requests=%" PRIu64 " frames=%" PRIu64 " bytes=%" PRIu64 " sim_time=%" PRIu64
