@@ -91,7 +91,29 @@ typedef enum {
     QSPN_EV_REMOVE_IDENTITY,
 } qspn_event_kind;
 
-/* Signals of spec §4.1, delivered as callbacks (any may be NULL). */
+/* One signal of spec §4.1. Which fields are set depends on the kind:
+ *   BOOTSTRAP_COMPLETE, PRESENCE_NOTIFIED, REMOVE_IDENTITY   (none)
+ *   ARC_REMOVED                  arc, bad_link
+ *   DESTINATION_ADDED/_REMOVED   dest
+ *   PATH_ADDED/_CHANGED/_REMOVED path (PATH_CHANGED: the new version), dest
+ *   CHANGED_FP, CHANGED_NODES_INSIDE  level
+ *   GNODE_SPLITTED               arc, dest, fp
+ * Pointers are valid only during the callback. */
+typedef struct {
+    qspn_event_kind kind;
+    void *arc;
+    bool bad_link;
+    ntk_hcoord dest;
+    const qspn_path_view *path;
+    int level;
+    const qspn_fp *fp;
+} qspn_event;
+
+typedef void (*qspn_event_cb)(void *user, qspn_manager *m, const qspn_event *ev);
+
+/* Signals of spec §4.1 as twelve callbacks (any may be NULL). Deprecated:
+ * used only when qspn_env.on_event is NULL (docs/qspn-core.md has the
+ * mapping to qspn_event). */
 typedef struct {
     void (*bootstrap_complete)(void *user, qspn_manager *m);
     void (*presence_notified)(void *user, qspn_manager *m);
@@ -129,6 +151,9 @@ typedef struct {
                                 const qspn_path_view *other);
     /* Optional debug log line. */
     void (*log)(void *user, qspn_manager *m, const char *line);
+    /* Every signal of spec §4.1, one qspn_event each. When set, `sig` is
+     * not used. */
+    qspn_event_cb on_event;
     qspn_signals sig;
 } qspn_env;
 
