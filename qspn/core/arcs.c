@@ -142,6 +142,20 @@ bool qspn_arc_add(qspn_manager *m, void *handle, uint32_t cost)
     return true;
 }
 
+/* The destinations with a stored or spare path through arc_id. */
+static void dests_via_arc(const qspn_manager *m, uint32_t arc_id, hc_set *out)
+{
+    for (int lvl = 0; lvl < 2 * m->levels; lvl++) {
+        const level_map *lm = lvl < m->levels ? &m->map[lvl] : &m->spare[lvl - m->levels];
+        for (int k = 0; k < lm->n; k++)
+            for (int q = 0; q < lm->d[k].n; q++)
+                if (lm->d[k].paths[q].p.hops[0].arc_id == arc_id) {
+                    qspn_hc_set_add(out, (ntk_hcoord){lvl % m->levels, lm->d[k].pos});
+                    break;
+                }
+    }
+}
+
 bool qspn_arc_is_changed(qspn_manager *m, void *handle, uint32_t new_cost)
 {
     arc_t *a = qspn_arc_by_handle(m, handle);
@@ -150,9 +164,16 @@ bool qspn_arc_is_changed(qspn_manager *m, void *handle, uint32_t new_cost)
     a->cost = new_cost;
     if (!m->bootstrap_complete)
         return true;
-    gather_t *g = qspn_gather_new(m, GATHER_ARC_CHANGED);
-    g->a_changed = a->id;
-    qspn_gather_start(m, g);
+    /* Every path through the arc is stored or spare: select again locally
+     * (docs/qspn-core.md, issue 13 change 8); the changed ones are
+     * re-advertised (a_changed). */
+    hc_set dests = {0};
+    dests_via_arc(m, a->id, &dests);
+    merge_result res;
+    memset(&res, 0, sizeof res);
+    qspn_merge_dests(m, &dests, a->id, &res);
+    qspn_hc_set_free(&dests);
+    qspn_after_merge(m, &res, true);
     return true;
 }
 
@@ -166,8 +187,18 @@ bool qspn_arc_remove(qspn_manager *m, void *handle)
         qspn_arc_forget(m, a, NULL, true);
         return true;
     }
-    gather_t *g = qspn_gather_new(m, GATHER_ARC_REMOVED);
-    qspn_arc_forget(m, a, &g->withdrawn, true);
-    qspn_gather_start(m, g);
+    /* Select again every destination with a path through the arc, whose
+     * paths now cost DEAD: the alternatives come from the stored and spare
+     * paths, the lost ones are withdrawn (docs/qspn-core.md, change 8). The
+     * record goes after the merge, so that the signals still name the arc. */
+    a->gone = true;
+    hc_set dests = {0};
+    dests_via_arc(m, a->id, &dests);
+    merge_result res;
+    memset(&res, 0, sizeof res);
+    qspn_merge_dests(m, &dests, 0, &res);
+    qspn_hc_set_free(&dests);
+    qspn_arc_forget(m, a, NULL, false);
+    qspn_after_merge(m, &res, true);
     return true;
 }

@@ -1,5 +1,6 @@
 /* bootstrap.c - the bootstrap phase (spec §3.10), the periodic refresh, and
- * gathers: parallel get_full_etp to every arc merged once (§3.7.2, §3.7.3). */
+ * the gather of exit_bootstrap_phase: parallel get_full_etp to every arc,
+ * each reply merged as it arrives, a full ETP when all have answered. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,13 +50,11 @@ static void gather_finish(qspn_manager *m, gather_t *g)
             m->gathers[i] = m->gathers[--m->n_gathers];
             break;
         }
-    bool boot = g->kind == GATHER_EXIT_BOOTSTRAP;
-    qspn_process_q(m, &g->q, g->kind == GATHER_ARC_CHANGED ? g->a_changed : 0, &g->withdrawn, !boot);
-    if (boot) {
-        /* spec §3.10: no forwarding; a full ETP to everybody, presence 1 s later */
-        qspn_tx_full_etp(m, NULL);
-        qspn_timer_new(m, TIMER_PRESENCE, m->cfg.presence_ms);
-    }
+    /* spec §3.10: the replies were merged as they came, without forwarding;
+     * now a full ETP to everybody, presence 1 s later */
+    qspn_tx_full_etp(m, NULL);
+    qspn_timer_new(m, TIMER_PRESENCE, m->cfg.presence_ms);
+    qspn_np_list_free(&g->q);
     qspn_path_list_free(&g->withdrawn);
     free(g);
 }

@@ -24,6 +24,7 @@ typedef struct {
     uint32_t cost;
     bool has_naddr;
     ntk_naddr naddr;
+    bool gone;                 /* being removed: its paths cost DEAD in the selection */
     int n_req, cap_req;
     pending_req *req;
 } arc_t;

@@ -17,6 +17,7 @@
 #ifndef QSPN_CORE_MANAGER_OPS_H
 #define QSPN_CORE_MANAGER_OPS_H
 
+#include "merge.h"
 #include "paths.h"
 
 /* construct.c */
@@ -60,6 +61,7 @@ bool qspn_revise(qspn_manager *m, qspn_etp *e, arc_t *a, bool is_full, np_list *
 bool qspn_etp_acceptable(const qspn_manager *m, const qspn_etp *e);
 void qspn_process_q(qspn_manager *m, np_list *q, uint32_t a_changed, const path_list *extra,
                     bool advertise);
+void qspn_after_merge(qspn_manager *m, merge_result *res, bool advertise);
 
 /* advert.c */
 /* Queue the changed paths (moved out of p_out) and flush unless holding. */

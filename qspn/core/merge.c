@@ -223,7 +223,7 @@ static void step_select(qspn_manager *m, merge_ctx *c, const hc_set *z)
 {
     hc_set vn = {0}, z1 = {0}, hop_avoid = {0};
     for (int i = 0; i < m->n_arcs; i++)
-        if (m->arcs[i]->has_naddr) {
+        if (m->arcs[i]->has_naddr && !m->arcs[i]->gone) {
             ntk_hcoord h = qspn_coord_of(m, &m->arcs[i]->naddr);
             if (h.lvl >= 0)
                 qspn_hc_set_add(&vn, h);
@@ -553,6 +553,22 @@ void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, merge_result *o
     for (int i = 0; i < m->levels; i++)
         qspn_hc_set_free(&z[i]);
     qspn_np_list_free(q);
+}
+
+void qspn_merge_dests(qspn_manager *m, const hc_set *dests, uint32_t a_changed, merge_result *out)
+{
+    m->stats.merges++;
+    hc_set z[QSPN_MAX_LEVELS];
+    memset(z, 0, sizeof z);
+    for (int i = 0; i < m->levels; i++)
+        qspn_compute_z(m, i, &z[i]);
+    for (int k = 0; k < dests->n; k++) {
+        np_list none = {0};
+        merge_dest(m, dests->v[k], &none, a_changed, z, out);
+    }
+    reselect_spare(m, a_changed, z, out);
+    for (int i = 0; i < m->levels; i++)
+        qspn_hc_set_free(&z[i]);
 }
 
 void qspn_merge_result_free(merge_result *r)

@@ -17,6 +17,9 @@ typedef struct {
  * whose cost changed (0 = none). Signals are emitted per destination once
  * its list is stored. */
 void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, merge_result *out);
+/* Select again the destinations `dests` from their stored and spare paths
+ * (no new path): after an arc cost change or removal. */
+void qspn_merge_dests(qspn_manager *m, const hc_set *dests, uint32_t a_changed, merge_result *out);
 void qspn_merge_result_free(merge_result *r);
 
 #endif

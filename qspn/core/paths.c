@@ -35,7 +35,7 @@ arc_t *qspn_arc_by_id(const qspn_manager *m, uint32_t id)
 uint32_t qspn_np_total(const qspn_manager *m, const nodepath *np)
 {
     arc_t *a = qspn_arc_by_id(m, np->p.hops[0].arc_id);
-    if (!a)
+    if (!a || a->gone)
         return QSPN_COST_DEAD;
     return qspn_cost_add(a->cost, np->p.cost);
 }
@@ -136,7 +136,7 @@ void qspn_view_of(const qspn_manager *m, const nodepath *np, qspn_path_view *out
     out->arc = a ? a->handle : NULL;
     out->n_hops = np->p.n_hops;
     out->hops = np->p.hops;
-    out->cost = qspn_np_total(m, np);
+    out->cost = a ? qspn_cost_add(a->cost, np->p.cost) : QSPN_COST_DEAD;
     out->nodes_inside = np->p.nodes_inside;
     out->fp = &np->p.fp;
 }

@@ -143,18 +143,18 @@ static reply_outcome classify_reply(qspn_manager *m, const uint8_t *frame, size_
     return REPLY_BAD;
 }
 
-/* A gather collects the revised paths of every arc and merges once. */
+/* A reply to the gather of exit_bootstrap_phase is merged when it arrives
+ * (not buffered until the last one: an ETP that the same neighbour sent
+ * after its reply may arrive before the gather ends, and must not be
+ * overtaken by the older reply). Nothing is forwarded (spec §3.10). */
 static void reply_gather(qspn_manager *m, arc_t *a, qspn_etp *e, uint64_t gid)
 {
-    gather_t *g = qspn_gather_find(m, gid);
-    if (g) {
+    if (qspn_gather_find(m, gid)) {
         np_list q = {0};
         if (qspn_revise(m, e, a, true, &q))
-            for (int i = 0; i < q.n; i++)
-                qspn_np_list_push(&g->q, q.v[i]);
+            qspn_process_q(m, &q, 0, NULL, false);
         else
             qspn_np_list_free(&q);
-        free(q.v);
     }
     qspn_gather_settle(m, gid);
 }

@@ -187,16 +187,23 @@ void qspn_process_q(qspn_manager *m, np_list *q, uint32_t a_changed, const path_
     merge_result res;
     memset(&res, 0, sizeof res);
     qspn_merge(m, q, a_changed, &res);
-    qspn_split_after_merge(m, &res.merged, &res.split);
     if (extra)
         for (int i = 0; i < extra->n; i++) {
             qspn_etp_path c;
             qspn_path_copy_or_die(&c, &extra->v[i]);
             qspn_path_list_push(&res.p_out, c);
         }
-    qspn_arm_split_flood(m, &res.flood);
+    qspn_after_merge(m, &res, advertise);
+}
+
+/* What follows every merge: split timers and flood, my g-nodes'
+ * fingerprints and nodes_inside, then the advertisement. Frees res. */
+void qspn_after_merge(qspn_manager *m, merge_result *res, bool advertise)
+{
+    qspn_split_after_merge(m, &res->merged, &res->split);
+    qspn_arm_split_flood(m, &res->flood);
     bool clusters = qspn_update_clusters(m, true);
     if (advertise)
-        qspn_advertise(m, &res.p_out, clusters);
-    qspn_merge_result_free(&res);
+        qspn_advertise(m, &res->p_out, clusters);
+    qspn_merge_result_free(res);
 }
