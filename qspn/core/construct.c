@@ -43,6 +43,9 @@ static qspn_manager *mgr_alloc(const qspn_config *cfg, const qspn_env *env,
     m->topo = *topo;
     m->levels = topo->levels;
     m->me = *me;
+    m->fps = calloc((size_t)m->levels + 1, sizeof *m->fps);
+    if (!m->fps)
+        abort();
     m->fps[0] = *fp0;
     m->nn[0] = 1;
     return m;
@@ -208,6 +211,7 @@ void qspn_destroy_manager(qspn_manager *m)
     free(m->split_emitted_v);
     free(m->scratch);
     qspn_path_list_free(&m->adv_pending);
+    free(m->fps);
     free(m);
 }
 

@@ -119,7 +119,7 @@ struct qspn_manager {
     ntk_naddr me;
     int n_arcs, cap_arcs;
     arc_t **arcs;
-    qspn_fp fps[QSPN_MAX_LEVELS + 1];
+    qspn_fp *fps;                    /* levels + 1 entries (heap: qspn_fp has room for 16 levels) */
     uint32_t nn[QSPN_MAX_LEVELS + 1];
     int conn_from, conn_to;          /* 0,0 = main identity */
     bool bootstrap_complete;

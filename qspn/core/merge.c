@@ -284,6 +284,10 @@ static void step_new_list(qspn_manager *m, merge_ctx *c)
     c->md_to_nv = xcalloc((size_t)c->n_md + 1, sizeof *c->md_to_nv);
     for (int i = 0; i < c->n_md; i++)
         c->md_to_nv[i] = -1;
+    int n_spare = 0;
+    for (int i = 0; i < c->n_od; i++)
+        n_spare += !c->keep[i] && qspn_np_total(m, &c->od[i].np) != QSPN_COST_DEAD;
+    qspn_spare_reserve(m, c->d, n_spare);
     for (int i = 0; i < c->n_od; i++) {
         if (!c->keep[i]) {
             if (qspn_np_total(m, &c->od[i].np) == QSPN_COST_DEAD) {

@@ -194,7 +194,7 @@ np_list qspn_spare_take(qspn_manager *m, ntk_hcoord h)
     return out;
 }
 
-void qspn_spare_add(qspn_manager *m, ntk_hcoord h, nodepath np)
+static dest_t *spare_dest(qspn_manager *m, ntk_hcoord h)
 {
     level_map *lm = &m->spare[h.lvl];
     dest_t *d = find_in(lm, h.pos);
@@ -204,6 +204,25 @@ void qspn_spare_add(qspn_manager *m, ntk_hcoord h, nodepath np)
         memset(d, 0, sizeof *d);
         d->pos = h.pos;
     }
+    return d;
+}
+
+void qspn_spare_reserve(qspn_manager *m, ntk_hcoord h, int n)
+{
+    if (n <= 0)
+        return;
+    dest_t *d = spare_dest(m, h);
+    if (d->cap >= d->n + n)
+        return;
+    d->cap = d->n + n;
+    d->paths = realloc(d->paths, (size_t)d->cap * sizeof *d->paths);
+    if (!d->paths)
+        abort();
+}
+
+void qspn_spare_add(qspn_manager *m, ntk_hcoord h, nodepath np)
+{
+    dest_t *d = spare_dest(m, h);
     QSPN_GROW(d->paths, d->n, d->cap, 4);
     d->paths[d->n++] = np;
 }

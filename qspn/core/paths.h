@@ -28,6 +28,8 @@ dest_t *qspn_find_dest(const qspn_manager *m, ntk_hcoord h);
 dest_t *qspn_spare_find(const qspn_manager *m, ntk_hcoord h);
 np_list qspn_spare_take(qspn_manager *m, ntk_hcoord h);
 void qspn_spare_add(qspn_manager *m, ntk_hcoord h, nodepath np);
+/* Room for n more spare paths of h, allocated exactly. */
+void qspn_spare_reserve(qspn_manager *m, ntk_hcoord h, int n);
 /* Drop every spare path whose first arc is arc_id; returns how many. */
 /* Forget the spare paths of levels >= from_level. */
 void qspn_spare_clear(qspn_manager *m, int from_level);

@@ -157,7 +157,7 @@ static size_t level_bytes(const level_map *lm)
 
 size_t qspn_state_bytes(const qspn_manager *m)
 {
-    size_t b = sizeof *m + (size_t)m->cap_arcs * sizeof(arc_t *);
+    size_t b = sizeof *m + (size_t)(m->levels + 1) * sizeof(qspn_fp) + (size_t)m->cap_arcs * sizeof(arc_t *);
     for (int i = 0; i < m->n_arcs; i++)
         b += sizeof(arc_t) + (size_t)m->arcs[i]->cap_req * sizeof(pending_req);
     for (int lvl = 0; lvl < m->levels; lvl++)
