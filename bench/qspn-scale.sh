@@ -14,7 +14,7 @@ printf '| shape | build | N | E | ETPs | ETPs/(N E) | MB | sim time s | CPU s | 
 printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
 tmp=$(mktemp)
 row() { # shape build n topology
-    out=$( /usr/bin/time -f 'TIME %U %M' timeout "$TO" nice -n 15 "$SIM" --no-avoid --shape "$1" --nodes "$3" \
+    out=$( /usr/bin/time -f 'TIME %U %M' timeout "$TO" nice -n 15 stdbuf -oL "$SIM" --no-avoid --shape "$1" --nodes "$3" \
         --topology "$4" --build "$2" 2>&1 )
     links=$(echo "$out" | sed -n 's/.* links=\([0-9]*\) .*/\1/p' | head -1)
     sum=$(echo "$out" | grep '^summary:')
