@@ -531,6 +531,47 @@ static void reselect_spare(qspn_manager *m, uint32_t a_changed, const hc_set *z,
     }
 }
 
+static bool same_set(const hc_set *a, const hc_set *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (int i = 0; i < a->n; i++)
+        if (!qspn_hc_set_has(b, a->v[i]))
+            return false;
+    return true;
+}
+
+/* Rule M3 depends on Z (my g-nodes' neighbour g-nodes), which comes from
+ * the whole map: when a merge changes Z, the destinations merged before may
+ * now need other paths. Select every destination again with the new Z, at
+ * most twice (docs/qspn-core.md, change 10). */
+static void reselect_if_context_changed(qspn_manager *m, uint32_t a_changed, hc_set *z, merge_result *out)
+{
+    for (int round = 0; round < 2; round++) {
+        bool changed = false;
+        for (int i = 0; i < m->levels; i++) {
+            hc_set nz = {0};
+            qspn_compute_z(m, i, &nz);
+            changed = changed || !same_set(&nz, &z[i]);
+            qspn_hc_set_free(&z[i]);
+            z[i] = nz;
+        }
+        if (!changed)
+            return;
+        hc_set all = {0};
+        for (int lvl = 0; lvl < 2 * m->levels; lvl++) {
+            const level_map *lm = lvl < m->levels ? &m->map[lvl] : &m->spare[lvl - m->levels];
+            for (int k = 0; k < lm->n; k++)
+                qspn_hc_set_add(&all, (ntk_hcoord){lvl % m->levels, lm->d[k].pos});
+        }
+        for (int k = 0; k < all.n; k++) {
+            np_list none = {0};
+            merge_dest(m, all.v[k], &none, a_changed, z, out);
+        }
+        qspn_hc_set_free(&all);
+    }
+}
+
 void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, merge_result *out)
 {
     m->stats.merges++;
@@ -554,6 +595,7 @@ void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, merge_result *o
     }
     free(keys);
     reselect_spare(m, a_changed, z, out);
+    reselect_if_context_changed(m, a_changed, z, out);
     for (int i = 0; i < m->levels; i++)
         qspn_hc_set_free(&z[i]);
     qspn_np_list_free(q);
