@@ -22,4 +22,11 @@ void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, merge_result *o
 void qspn_merge_dests(qspn_manager *m, const hc_set *dests, uint32_t a_changed, merge_result *out);
 void qspn_merge_result_free(merge_result *r);
 
+/* merge.c: steps 4-10 of §3.5 for one destination (qd consumed). */
+void qspn_merge_dest(qspn_manager *m, ntk_hcoord d, np_list *qd, uint32_t a_changed,
+                     const hc_set *z, merge_result *out);
+/* reselect.c */
+void qspn_reselect_spare(qspn_manager *m, uint32_t a_changed, const hc_set *z, merge_result *out);
+void qspn_reselect_if_z_changed(qspn_manager *m, uint32_t a_changed, hc_set *z, merge_result *out);
+
 #endif
