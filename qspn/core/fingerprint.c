@@ -16,6 +16,8 @@ void qspn_config_default(qspn_config *c)
     c->prepare_destroy_ms = 10000;
     c->cost_hysteresis = 0.3;
     c->pinned_ignore_rule = false;
+    c->avoid_retention = true;
+    c->etp_hold_ms = 100;
 }
 
 uint32_t qspn_cost_add(uint32_t a, uint32_t b)

@@ -24,6 +24,7 @@ typedef struct {
     uint32_t cost;
     bool has_naddr;
     ntk_naddr naddr;
+    bool gone;                 /* being removed: its paths cost DEAD in the selection */
     int n_req, cap_req;
     pending_req *req;
 } arc_t;
@@ -33,6 +34,10 @@ typedef struct {
 typedef struct {
     qspn_etp_path p;
     bool exposed;
+    /* Advertised to the neighbours: kept by a mandatory rule (M1, M2, M3,
+     * per-hop retention). Paths kept only for disjointness stay local
+     * (docs/qspn-core.md, "Advertised set"). */
+    bool adv;
 } nodepath;
 
 typedef struct {
@@ -81,6 +86,7 @@ typedef enum {
     TIMER_CONNECTIVITY_NOTICE,
     TIMER_ARC_WAIT,
     TIMER_REMOVE_IDENTITY,
+    TIMER_ADV_HOLD,
 } timer_kind;
 
 typedef struct {
@@ -113,7 +119,7 @@ struct qspn_manager {
     ntk_naddr me;
     int n_arcs, cap_arcs;
     arc_t **arcs;
-    qspn_fp fps[QSPN_MAX_LEVELS + 1];
+    qspn_fp *fps;                    /* levels + 1 entries (heap: qspn_fp has room for 16 levels) */
     uint32_t nn[QSPN_MAX_LEVELS + 1];
     int conn_from, conn_to;          /* 0,0 = main identity */
     bool bootstrap_complete;
@@ -126,6 +132,10 @@ struct qspn_manager {
     bool bootstrap_querying;         /* one queued request outstanding */
     bool giveup_armed;
     level_map map[QSPN_MAX_LEVELS];
+    /* Spare paths (docs/qspn-core.md, "retention"): the latest version of
+     * every path a neighbour advertised that selection did not keep. Never
+     * visible, never advertised; candidates of every later selection. */
+    level_map spare[QSPN_MAX_LEVELS];
     /* split detection */
     int n_pending_split, cap_pending_split;
     uint64_t (*pending_split)[2];
@@ -147,6 +157,10 @@ struct qspn_manager {
     int n_scratch;
     qspn_path_view *scratch;
     qspn_stats stats;
+    /* advertisement (advert.c) */
+    path_list adv_pending;
+    bool adv_header_dirty;
+    bool adv_holding;
 };
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "paths.h"
+#include "manager_ops.h"
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -35,7 +35,7 @@ arc_t *qspn_arc_by_id(const qspn_manager *m, uint32_t id)
 uint32_t qspn_np_total(const qspn_manager *m, const nodepath *np)
 {
     arc_t *a = qspn_arc_by_id(m, np->p.hops[0].arc_id);
-    if (!a)
+    if (!a || a->gone)
         return QSPN_COST_DEAD;
     return qspn_cost_add(a->cost, np->p.cost);
 }
@@ -128,6 +128,17 @@ void qspn_path_copy_or_die(qspn_etp_path *dst, const qspn_etp_path *src)
 {
     if (!qspn_etp_path_copy(dst, src))
         abort();
+}
+
+void qspn_view_of(const qspn_manager *m, const nodepath *np, qspn_path_view *out)
+{
+    arc_t *a = qspn_arc_by_id(m, np->p.hops[0].arc_id);
+    out->arc = a ? a->handle : NULL;
+    out->n_hops = np->p.n_hops;
+    out->hops = np->p.hops;
+    out->cost = a ? qspn_cost_add(a->cost, np->p.cost) : QSPN_COST_DEAD;
+    out->nodes_inside = np->p.nodes_inside;
+    out->fp = &np->p.fp;
 }
 
 /* ---- destinations ------------------------------------------------------------ */
@@ -385,7 +396,7 @@ static bool hidden_pinned(const qspn_manager *m, const qspn_etp_path *p, int i)
     const nodepath *best = NULL;
     for (int k = 0; k < d->n; k++) {
         const nodepath *q = &d->paths[k];
-        if (q->p.hops[q->p.n_hops - 1].arc_id != p->hops[j].arc_id)
+        if (!q->adv || q->p.hops[q->p.n_hops - 1].arc_id != p->hops[j].arc_id)
             continue;
         if (!best || qspn_np_cmp(m, q, best) < 0)
             best = q;
@@ -417,7 +428,7 @@ static bool hidden_per_exit(const qspn_manager *m, const qspn_etp_path *p, int i
     const nodepath *best = NULL;
     for (int k = 0; k < d->n; k++) {
         const nodepath *q = &d->paths[k];
-        if (!same_suffix(&q->p, first_at_or_above(&q->p, i), p, j))
+        if (!q->adv || !same_suffix(&q->p, first_at_or_above(&q->p, i), p, j))
             continue;
         if (!best || qspn_np_cmp(m, q, best) < 0)
             best = q;
@@ -477,8 +488,8 @@ bool qspn_update_clusters(qspn_manager *m, bool emit)
         if (!qspn_fp_equals(&nf_fp, &m->fps[i])) {
             changes = true;
             m->fps[i] = nf_fp;
-            if (emit && m->env.sig.changed_fp)
-                m->env.sig.changed_fp(m->env.user, m, i);
+            if (emit)
+                qspn_emit_level(m, QSPN_EV_CHANGED_FP, i);
         }
         m->fps[i] = nf_fp;
         uint64_t tot = m->nn[i - 1] + nn;
@@ -487,8 +498,8 @@ bool qspn_update_clusters(qspn_manager *m, bool emit)
         if (tot != m->nn[i]) {
             m->nn[i] = (uint32_t)tot;
             changes = true;
-            if (emit && m->env.sig.changed_nodes_inside)
-                m->env.sig.changed_nodes_inside(m->env.user, m, i);
+            if (emit)
+                qspn_emit_level(m, QSPN_EV_CHANGED_NODES_INSIDE, i);
         }
     }
     free(fps);

@@ -24,6 +24,16 @@ void qspn_path_list_free(path_list *l);
 void qspn_path_copy_or_die(qspn_etp_path *dst, const qspn_etp_path *src);
 
 dest_t *qspn_find_dest(const qspn_manager *m, ntk_hcoord h);
+/* Spare paths of h (NULL if none); take moves them out (caller frees). */
+dest_t *qspn_spare_find(const qspn_manager *m, ntk_hcoord h);
+np_list qspn_spare_take(qspn_manager *m, ntk_hcoord h);
+void qspn_spare_add(qspn_manager *m, ntk_hcoord h, nodepath np);
+/* Room for n more spare paths of h, allocated exactly. */
+void qspn_spare_reserve(qspn_manager *m, ntk_hcoord h, int n);
+/* Drop every spare path whose first arc is arc_id; returns how many. */
+/* Forget the spare paths of levels >= from_level. */
+void qspn_spare_clear(qspn_manager *m, int from_level);
+int qspn_spare_drop_arc(qspn_manager *m, uint32_t arc_id, hc_set *dests);
 dest_t *qspn_add_dest(qspn_manager *m, ntk_hcoord h);
 void qspn_free_dest_paths(dest_t *d);
 void qspn_remove_dest(qspn_manager *m, ntk_hcoord h);
@@ -45,9 +55,7 @@ void qspn_prepare_step1(const qspn_manager *m, const nodepath *np, bool dead, qs
 void qspn_prepare_step2(const qspn_manager *m, qspn_etp_path *p);
 bool qspn_update_clusters(qspn_manager *m, bool emit);
 
-/* merge.c */
-void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, path_list *p_out, hc_set *b);
-void qspn_view_of(qspn_manager *m, const nodepath *np, qspn_path_view *out);
-void qspn_split_emitted_clear(qspn_manager *m, ntk_hcoord d, const nodepath *v, int n);
+/* The user's view of a stored path (valid until the next mutating call). */
+void qspn_view_of(const qspn_manager *m, const nodepath *np, qspn_path_view *out);
 
 #endif

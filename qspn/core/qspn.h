@@ -75,7 +75,45 @@ typedef enum {
     QSPN_ERR_INVALID = 2,
 } qspn_status;
 
-/* Signals of spec §4.1, delivered as callbacks (any may be NULL). */
+/* The signals of spec §4.1, one kind each. */
+typedef enum {
+    QSPN_EV_BOOTSTRAP_COMPLETE,
+    QSPN_EV_PRESENCE_NOTIFIED,
+    QSPN_EV_ARC_REMOVED,
+    QSPN_EV_DESTINATION_ADDED,
+    QSPN_EV_DESTINATION_REMOVED,
+    QSPN_EV_PATH_ADDED,
+    QSPN_EV_PATH_CHANGED,
+    QSPN_EV_PATH_REMOVED,
+    QSPN_EV_CHANGED_FP,
+    QSPN_EV_CHANGED_NODES_INSIDE,
+    QSPN_EV_GNODE_SPLITTED,
+    QSPN_EV_REMOVE_IDENTITY,
+} qspn_event_kind;
+
+/* One signal of spec §4.1. Which fields are set depends on the kind:
+ *   BOOTSTRAP_COMPLETE, PRESENCE_NOTIFIED, REMOVE_IDENTITY   (none)
+ *   ARC_REMOVED                  arc, bad_link
+ *   DESTINATION_ADDED/_REMOVED   dest
+ *   PATH_ADDED/_CHANGED/_REMOVED path (PATH_CHANGED: the new version), dest
+ *   CHANGED_FP, CHANGED_NODES_INSIDE  level
+ *   GNODE_SPLITTED               arc, dest, fp
+ * Pointers are valid only during the callback. */
+typedef struct {
+    qspn_event_kind kind;
+    void *arc;
+    bool bad_link;
+    ntk_hcoord dest;
+    const qspn_path_view *path;
+    int level;
+    const qspn_fp *fp;
+} qspn_event;
+
+typedef void (*qspn_event_cb)(void *user, qspn_manager *m, const qspn_event *ev);
+
+/* Signals of spec §4.1 as twelve callbacks (any may be NULL). Deprecated:
+ * used only when qspn_env.on_event is NULL (docs/qspn-core.md has the
+ * mapping to qspn_event). */
 typedef struct {
     void (*bootstrap_complete)(void *user, qspn_manager *m);
     void (*presence_notified)(void *user, qspn_manager *m);
@@ -113,6 +151,9 @@ typedef struct {
                                 const qspn_path_view *other);
     /* Optional debug log line. */
     void (*log)(void *user, qspn_manager *m, const char *line);
+    /* Every signal of spec §4.1, one qspn_event each. When set, `sig` is
+     * not used. */
+    qspn_event_cb on_event;
     qspn_signals sig;
 } qspn_env;
 
@@ -137,6 +178,15 @@ typedef struct {
     /* remove_outer_arcs keeps arcs whose peer address is still unknown, as
      * the pinned code does (spec §4.3); default false = HEAD, removes them. */
     bool pinned_keep_unknown_outer;
+    /* Retention for complete forwarding tables (docs/qspn-core.md,
+     * "retention"): besides rules M1-M3, keep for every hop h of the best
+     * path the cheapest path avoiding h. Default true; false = rule M2 as
+     * the spec reads it. */
+    bool avoid_retention;
+    /* Pacing of advertisements (docs/qspn-core.md, "Advertisement"): after
+     * an ETP with changes, later changes wait and are coalesced for this
+     * long. 0 = send every change at once. Default 100 ms. */
+    uint32_t etp_hold_ms;
 } qspn_config;
 
 void qspn_config_default(qspn_config *c);
@@ -272,5 +322,8 @@ typedef struct {
 } qspn_stats;
 
 const qspn_stats *qspn_get_stats(const qspn_manager *m);
+/* Heap bytes of the routing state of this manager: the map, the spare
+ * paths, the arcs and the pending advertisement (docs/qspn-core.md). */
+size_t qspn_state_bytes(const qspn_manager *m);
 
 #endif

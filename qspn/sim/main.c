@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "netjson.h"
 #include "sim.h"
 
 static void usage(FILE *f)
@@ -34,7 +35,10 @@ static void usage(FILE *f)
             "                           crash N | join | check   (each followed by convergence + check)\n"
             "  --dump N                 print identity N's map at the end (repeatable)\n"
             "  --report full|summary    print every identity/destination (default summary)\n"
-            "  --trace                  print the managers' log lines\n");
+            "  --trace                  print the managers' log lines\n"
+            "  --write-network FILE     write the network and the events applied as JSON\n"
+            "  --hold MS                etp_hold_ms, the pacing of advertisements (default 100)\n"
+            "  --spec-retention         rule M2 as the spec reads it (no per-hop retention)\n");
 }
 
 typedef struct {
@@ -59,6 +63,7 @@ static void check(sim *s, const char *phase, bool avoid, bool full, totals *tot)
 }
 
 static bool refresh_round = true;
+static net_log *netlog;
 
 static void converge(sim *s)
 {
@@ -168,6 +173,12 @@ static int run_script(sim *s, const char *path, uint64_t *rng, bool avoid, bool 
             fclose(f);
             return -1;
         }
+        {
+            int li = (strcmp(cmd, "crash") == 0 || strcmp(cmd, "join") == 0 || strcmp(cmd, "check") == 0)
+                         ? -1 : sim_find_link(s, (int)a, (int)b);
+            int node = strcmp(cmd, "join") == 0 ? sim_node_count(s) - 1 : (int)a;
+            net_log_event(netlog, s, name, cmd, li, node, -1);
+        }
         printf("event: %s", line);
         if (!sim_gnodes_connected(s))
             printf("note: a g-node is now split internally; QSPN keeps only the island with the "
@@ -179,109 +190,95 @@ static int run_script(sim *s, const char *path, uint64_t *rng, bool avoid, bool 
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Command-line options. */
+typedef struct {
+    const char *topo_s, *shape_s, *report, *script, *write_network;
+    long hold_ms;
+    bool spec_retention, avoid, trace, pinned_ignore, build_join;
+    int nodes, removes, crashes, joins, costs, max_paths;
+    uint64_t seed;
+    uint32_t latency, random_latency;
+    double hysteresis;
+    int dump[16], n_dump;
+} options;
+
+/* 0: go on; 1: exit 0 (help); 2: usage error. */
+static int parse_options(int argc, char **argv, options *o)
 {
-    const char *topo_s = "4.4.4.4", *shape_s = "random", *report = "summary", *script = NULL;
-    int nodes = 200, removes = 0, crashes = 0, joins = 0, costs = 0, max_paths = 5;
-    uint64_t seed = 1;
-    uint32_t latency = 20, random_latency = 0;
-    double hysteresis = 0;
-    bool avoid = true, trace = false, pinned_ignore = false, build_join = false;
-    int dump[16], n_dump = 0;
+    *o = (options){.topo_s = "4.4.4.4", .shape_s = "random", .report = "summary", .hold_ms = -1,
+                   .avoid = true, .nodes = 200, .max_paths = 5, .seed = 1, .latency = 20};
     for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
+        const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define OPT(name) (strcmp(o, name) == 0 && v && (i++, 1))
-        if (OPT("--topology")) topo_s = v;
-        else if (OPT("--shape")) shape_s = v;
-        else if (OPT("--nodes")) nodes = atoi(v);
-        else if (OPT("--seed")) seed = strtoull(v, NULL, 0);
-        else if (OPT("--latency")) latency = (uint32_t)atoi(v);
-        else if (OPT("--random-latency")) random_latency = (uint32_t)atoi(v);
-        else if (OPT("--remove")) removes = atoi(v);
-        else if (OPT("--crash")) crashes = atoi(v);
-        else if (OPT("--cost-change")) costs = atoi(v);
-        else if (OPT("--join")) joins = atoi(v);
-        else if (OPT("--max-paths")) max_paths = atoi(v);
-        else if (OPT("--hysteresis")) hysteresis = atof(v);
-        else if (OPT("--report")) report = v;
-        else if (OPT("--script")) script = v;
-        else if (OPT("--build")) build_join = strcmp(v, "join") == 0;
-        else if (OPT("--dump")) { if (n_dump < 16) dump[n_dump++] = atoi(v); }
-        else if (strcmp(o, "--no-avoid") == 0) avoid = false;
-        else if (strcmp(o, "--pinned-ignore") == 0) pinned_ignore = true;
-        else if (strcmp(o, "--no-refresh") == 0) refresh_round = false;
-        else if (strcmp(o, "--trace") == 0) trace = true;
-        else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) { usage(stdout); return 0; }
+#define OPT(name) (strcmp(a, name) == 0 && v && (i++, 1))
+        if (OPT("--topology")) o->topo_s = v;
+        else if (OPT("--shape")) o->shape_s = v;
+        else if (OPT("--nodes")) o->nodes = atoi(v);
+        else if (OPT("--seed")) o->seed = strtoull(v, NULL, 0);
+        else if (OPT("--latency")) o->latency = (uint32_t)atoi(v);
+        else if (OPT("--random-latency")) o->random_latency = (uint32_t)atoi(v);
+        else if (OPT("--remove")) o->removes = atoi(v);
+        else if (OPT("--crash")) o->crashes = atoi(v);
+        else if (OPT("--cost-change")) o->costs = atoi(v);
+        else if (OPT("--join")) o->joins = atoi(v);
+        else if (OPT("--max-paths")) o->max_paths = atoi(v);
+        else if (OPT("--hysteresis")) o->hysteresis = atof(v);
+        else if (OPT("--report")) o->report = v;
+        else if (OPT("--script")) o->script = v;
+        else if (OPT("--build")) o->build_join = strcmp(v, "join") == 0;
+        else if (OPT("--write-network")) o->write_network = v;
+        else if (OPT("--hold")) o->hold_ms = atol(v);
+        else if (OPT("--dump")) { if (o->n_dump < 16) o->dump[o->n_dump++] = atoi(v); }
+        else if (strcmp(a, "--spec-retention") == 0) o->spec_retention = true;
+        else if (strcmp(a, "--no-avoid") == 0) o->avoid = false;
+        else if (strcmp(a, "--pinned-ignore") == 0) o->pinned_ignore = true;
+        else if (strcmp(a, "--no-refresh") == 0) refresh_round = false;
+        else if (strcmp(a, "--trace") == 0) o->trace = true;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(stdout); return 1; }
         else { usage(stderr); return 2; }
 #undef OPT
     }
-    ntk_topology topo;
-    char err[NTK_ERRLEN];
-    if (!ntk_topology_parse(topo_s, &topo, err, sizeof err)) {
-        fprintf(stderr, "qspn-sim: bad topology: %s\n", err);
-        return 2;
-    }
-    sim_shape shape;
-    if (!sim_shape_parse(shape_s, &shape)) {
-        fprintf(stderr, "qspn-sim: unknown shape %s\n", shape_s);
-        return 2;
-    }
-    bool full = strcmp(report, "full") == 0;
-    qspn_config cfg;
-    qspn_config_default(&cfg);
-    cfg.arc_timeout_ms = 300;
-    cfg.refresh_ms = 0;
-    cfg.max_paths = max_paths;
-    cfg.cost_hysteresis = hysteresis;
-    cfg.pinned_ignore_rule = pinned_ignore;
-    clock_t t0 = clock();
-    sim *s = sim_new(&topo, &cfg, seed);
-    sim_set_latency(s, latency);
-    if (trace)
-        sim_set_log(s, stdout);
-    if (!sim_build_shape(s, shape, nodes, seed)) {
-        fprintf(stderr, "qspn-sim: cannot build %s with %d nodes on %s (grid needs gsize 4)\n",
-                shape_s, nodes, topo_s);
-        sim_free(s);
-        return 2;
-    }
-    printf("qspn-sim: shape=%s nodes=%d links=%d topology=%s seed=%" PRIu64
-           " latency=%ums max_paths=%d hysteresis=%.2f\n",
-           shape_s, nodes, sim_link_count(s), topo_s, seed, latency, max_paths, hysteresis);
-    if (random_latency > 0) {
-        uint64_t lr = seed * 31 + 7;
-        for (int li = 0; li < sim_link_count(s); li++)
-            sim_link_latency(s, li, 1 + (uint32_t)(sim_rng_next(&lr) % random_latency));
-    }
-    totals tot = {0};
-    if (build_join) {
-        sim_start_by_joining(s);
-    } else {
-        sim_start_all(s);
-    }
-    converge(s);
-    check(s, "build", avoid, full, &tot);
-    uint64_t rng = seed * 7919 + 17;
+    return 0;
+}
+
+static void make_config(const options *o, qspn_config *cfg)
+{
+    qspn_config_default(cfg);
+    cfg->arc_timeout_ms = 300;
+    cfg->refresh_ms = 0;
+    cfg->max_paths = o->max_paths;
+    cfg->cost_hysteresis = o->hysteresis;
+    cfg->pinned_ignore_rule = o->pinned_ignore;
+    cfg->avoid_retention = !o->spec_retention;
+    if (o->hold_ms >= 0)
+        cfg->etp_hold_ms = (uint32_t)o->hold_ms;
+}
+
+/* The random events of --cost-change, --remove, --crash, --join, each
+ * followed by convergence and an oracle check. */
+static void random_events(sim *s, const options *o, uint64_t *rng, totals *tot)
+{
+    bool full = strcmp(o->report, "full") == 0;
     char name[32];
-    for (int k = 0; k < costs; k++) {
-        int li = (int)(sim_rng_next(&rng) % (uint64_t)sim_link_count(s));
+    for (int k = 0; k < o->costs; k++) {
+        int li = (int)(sim_rng_next(rng) % (uint64_t)sim_link_count(s));
         int a, b;
         bool up;
         sim_link_ends(s, li, &a, &b, &up);
         if (!up)
             continue;
         uint32_t ca = sim_link_cost_from(s, li, a), cb = sim_link_cost_from(s, li, b);
-        uint32_t f = 2 + (uint32_t)(sim_rng_next(&rng) % 3);
-        bool up_or_down = sim_rng_next(&rng) & 1;
+        uint32_t f = 2 + (uint32_t)(sim_rng_next(rng) % 3);
+        bool up_or_down = sim_rng_next(rng) & 1;
         sim_link_cost(s, li, up_or_down ? ca * f : ca / f + 1, up_or_down ? cb * f : cb / f + 1);
-        converge(s);
         snprintf(name, sizeof name, "cost#%d", k + 1);
+        net_log_event(netlog, s, name, "cost", li, a, b);
+        converge(s);
         printf("event: cost change on link %d-%d\n", a, b);
-        check(s, name, avoid, full, &tot);
+        check(s, name, o->avoid, full, tot);
     }
-    for (int k = 0; k < removes; k++) {
-        int li = sim_pick_safe_link(s, &rng);
+    for (int k = 0; k < o->removes; k++) {
+        int li = sim_pick_safe_link(s, rng);
         if (li < 0)
             break;
         int a, b;
@@ -289,44 +286,129 @@ int main(int argc, char **argv)
         sim_link_ends(s, li, &a, &b, &up);
         printf("event: remove link %d-%d\n", a, b);
         sim_link_down(s, li);
-        converge(s);
         snprintf(name, sizeof name, "remove#%d", k + 1);
-        check(s, name, avoid, full, &tot);
+        net_log_event(netlog, s, name, "remove-link", li, a, b);
+        converge(s);
+        check(s, name, o->avoid, full, tot);
     }
-    for (int k = 0; k < crashes; k++) {
-        int v = sim_pick_safe_crash(s, &rng);
+    for (int k = 0; k < o->crashes; k++) {
+        int v = sim_pick_safe_crash(s, rng);
         if (v < 0)
             break;
         printf("event: crash node %d\n", v);
         sim_crash(s, v);
-        converge(s);
         snprintf(name, sizeof name, "crash#%d", k + 1);
-        check(s, name, avoid, full, &tot);
+        net_log_event(netlog, s, name, "crash", -1, v, -1);
+        converge(s);
+        check(s, name, o->avoid, full, tot);
     }
-    for (int k = 0; k < joins; k++) {
-        int v = sim_join_node(s, &rng);
+    for (int k = 0; k < o->joins; k++) {
+        int v = sim_join_node(s, rng);
         if (v < 0)
             break;
         printf("event: node %d enters\n", v);
-        converge(s);
         snprintf(name, sizeof name, "join#%d", k + 1);
-        check(s, name, avoid, full, &tot);
+        net_log_event(netlog, s, name, "join", -1, v, -1);
+        converge(s);
+        check(s, name, o->avoid, full, tot);
     }
-    if (script && run_script(s, script, &rng, avoid, full, &tot) < 0) {
-        sim_free(s);
-        return 2;
-    }
-    for (int i = 0; i < n_dump; i++)
-        dump_node(s, dump[i]);
+}
+
+static void print_summary(sim *s, const totals *tot, clock_t t0)
+{
     const sim_counters *c = sim_counts(s);
     double wall = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    size_t st_max = 0, st_sum = 0;
+    int st_n = 0;
+    for (int i = 0; i < sim_node_count(s); i++)
+        if (sim_alive(s, i)) {
+            size_t b = qspn_state_bytes(sim_manager(s, i));
+            st_sum += b;
+            st_max = b > st_max ? b : st_max;
+            st_n++;
+        }
+    printf("state: identities=%d state_avg_bytes=%zu state_max_bytes=%zu\n", st_n, st_n ? st_sum / (size_t)st_n : 0,
+           st_max);
     printf("summary: phases=%d mismatches=%d avoid_mismatches=%d etp=%" PRIu64 " etp_bytes=%" PRIu64
            " etp_refresh=%" PRIu64 " etp_refresh_bytes=%" PRIu64
            " requests=%" PRIu64 " frames=%" PRIu64 " bytes=%" PRIu64 " sim_time=%" PRIu64
            "ms cpu=%.2fs\n",
-           tot.phases, tot.total_mismatch, tot.total_avoid_mismatch, c->etp_frames, c->etp_bytes,
+           tot->phases, tot->total_mismatch, tot->total_avoid_mismatch, c->etp_frames, c->etp_bytes,
            c->refresh_etp_frames, c->refresh_etp_bytes,
            c->requests, c->frames, c->bytes, sim_now(s), wall);
+}
+
+/* The simulator of the options, built and started; NULL on a usage error. */
+static sim *make_sim(const options *o)
+{
+    ntk_topology topo;
+    char err[NTK_ERRLEN];
+    if (!ntk_topology_parse(o->topo_s, &topo, err, sizeof err)) {
+        fprintf(stderr, "qspn-sim: bad topology: %s\n", err);
+        return NULL;
+    }
+    sim_shape shape;
+    if (!sim_shape_parse(o->shape_s, &shape)) {
+        fprintf(stderr, "qspn-sim: unknown shape %s\n", o->shape_s);
+        return NULL;
+    }
+    qspn_config cfg;
+    make_config(o, &cfg);
+    sim *s = sim_new(&topo, &cfg, o->seed);
+    sim_set_latency(s, o->latency);
+    if (o->trace)
+        sim_set_log(s, stdout);
+    if (!sim_build_shape(s, shape, o->nodes, o->seed)) {
+        fprintf(stderr, "qspn-sim: cannot build %s with %d nodes on %s (grid needs gsize 4)\n",
+                o->shape_s, o->nodes, o->topo_s);
+        sim_free(s);
+        return NULL;
+    }
+    printf("qspn-sim: shape=%s nodes=%d links=%d topology=%s seed=%" PRIu64
+           " latency=%ums max_paths=%d hysteresis=%.2f\n",
+           o->shape_s, o->nodes, sim_link_count(s), o->topo_s, o->seed, o->latency, o->max_paths,
+           o->hysteresis);
+    if (o->random_latency > 0) {
+        uint64_t lr = o->seed * 31 + 7;
+        for (int li = 0; li < sim_link_count(s); li++)
+            sim_link_latency(s, li, 1 + (uint32_t)(sim_rng_next(&lr) % o->random_latency));
+    }
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    clock_t t0 = clock();
+    sim *s = make_sim(&o);
+    if (!s)
+        return 2;
+    bool full = strcmp(o.report, "full") == 0;
+    totals tot = {0};
+    netlog = net_log_new();
+    net_log_links(netlog, s);
+    if (o.build_join)
+        sim_start_by_joining(s);
+    else
+        sim_start_all(s);
+    converge(s);
+    check(s, "build", o.avoid, full, &tot);
+    uint64_t rng = o.seed * 7919 + 17;
+    random_events(s, &o, &rng, &tot);
+    if (o.script && run_script(s, o.script, &rng, o.avoid, full, &tot) < 0) {
+        net_log_free(netlog);
+        sim_free(s);
+        return 2;
+    }
+    for (int i = 0; i < o.n_dump; i++)
+        dump_node(s, o.dump[i]);
+    if (o.write_network && !net_log_write(netlog, s, o.write_network))
+        fprintf(stderr, "qspn-sim: cannot write %s\n", o.write_network);
+    net_log_free(netlog);
+    print_summary(s, &tot, t0);
     sim_free(s);
     return tot.total_mismatch == 0 && tot.total_avoid_mismatch == 0 ? 0 : 1;
 }

@@ -200,6 +200,78 @@ static void print_hops(FILE *out, const qspn_path_view *v)
     fputc(']', out);
 }
 
+/* Scratch arrays of one oracle_check. */
+typedef struct {
+    int maxpos;
+    uint64_t *best;
+    bool *nonconv;
+} scratch;
+
+/* One forwarding-table entry: QSPN's best path to (L, p) avoiding hm (the
+ * g-node of the neighbour behind arc) against the oracle's. */
+static void check_avoid_entry(sim *s, int n, const char *ab, void *arc, ntk_hcoord hm, int L, int p,
+                              const scratch *sc, FILE *out, oracle_result *r)
+{
+    qspn_manager *m = sim_manager(s, n);
+    uint64_t best = sc->best[p];
+    bool is_hm = L == hm.lvl && p == hm.pos;
+    qspn_path_view v;
+    bool have = qspn_best_path_avoiding(m, (ntk_hcoord){L, p}, arc, &v);
+    if ((best == UINT64_MAX && !have) || p == sim_naddr(s, n)->pos[L])
+        return;
+    r->avoid_checked++;
+    uint64_t qc = have ? v.cost : UINT64_MAX;
+    if (best != UINT64_MAX && sc->nonconv[p] && (!have || qc > best)) {
+        r->avoid_nonconvex++; /* the oracle's optimum is not representable */
+        return;
+    }
+    /* Spec §2.6 promises a stored path avoiding m's g-node whenever one
+     * exists; the retention of docs/qspn-core.md makes it the cheapest one.
+     * A missing path, a dearer one, a cheaper one (impossible) or one
+     * through m's g-node are all mismatches; missing and dearer are also
+     * counted apart. */
+    bool missing = !have && best != UINT64_MAX;
+    bool dearer = have && best != UINT64_MAX && qc > best;
+    bool bad = missing || dearer || (have && best == UINT64_MAX) || (is_hm && have) || (have && qc < best);
+    r->avoid_missing += missing;
+    r->avoid_suboptimal += dearer;
+    if (!bad)
+        return;
+    r->avoid_mismatches++;
+    if (!out)
+        return;
+    fprintf(out, "AVOID-MISMATCH%s node %d (%s) avoiding (%d,%d) dest (%d,%d) qspn %lld oracle %lld ",
+            missing ? " (missing)" : dearer ? " (dearer)" : "", n, ab, hm.lvl, hm.pos, L, p,
+            have ? (long long)qc : -1LL, best == UINT64_MAX ? -1LL : (long long)best);
+    if (have)
+        print_hops(out, &v);
+    fputc('\n', out);
+}
+
+/* Every forwarding table of identity n: for each neighbour m, the best path
+ * to each destination avoiding m's maximal distinct g-node (spec §2.6). */
+static void check_avoid_tables(sim *s, const graph *g, int n, const char *ab, const scratch *sc, FILE *out,
+                               oracle_result *r)
+{
+    const ntk_topology *t = sim_topology(s);
+    qspn_manager *m = sim_manager(s, n);
+    void *arcs[256];
+    int na = qspn_current_arcs(m, arcs, 256);
+    for (int ai = 0; ai < na && ai < 256; ai++) {
+        ntk_naddr peer;
+        if (!qspn_get_naddr_for_arc(m, arcs[ai], &peer))
+            continue;
+        ntk_hcoord hm = ntk_max_distinct_gnode(sim_naddr(s, n), &peer);
+        if (hm.lvl < 0)
+            continue;
+        for (int L = hm.lvl; L < t->levels; L++) {
+            expected(s, g, n, L, hm, sc->best, sc->nonconv, sc->maxpos);
+            for (int p = 0; p < sc->maxpos; p++)
+                check_avoid_entry(s, n, ab, arcs[ai], hm, L, p, sc, out, r);
+        }
+    }
+}
+
 void oracle_check(sim *s, bool check_avoid, FILE *out, bool full, oracle_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -216,6 +288,7 @@ void oracle_check(sim *s, bool check_avoid, FILE *out, bool full, oracle_result 
     ntk_hcoord *known = malloc((size_t)maxpos * sizeof *known);
     if (!best || !nonconv || !known)
         abort();
+    scratch sc = {maxpos, best, nonconv};
     for (int n = 0; n < sim_node_count(s); n++) {
         if (!sim_alive(s, n))
             continue;
@@ -261,62 +334,8 @@ void oracle_check(sim *s, bool check_avoid, FILE *out, bool full, oracle_result 
                 }
             }
         }
-        if (!check_avoid)
-            continue;
-        void *arcs[256];
-        int na = qspn_current_arcs(m, arcs, 256);
-        for (int ai = 0; ai < na && ai < 256; ai++) {
-            ntk_naddr peer;
-            if (!qspn_get_naddr_for_arc(m, arcs[ai], &peer))
-                continue;
-            ntk_hcoord hm = ntk_max_distinct_gnode(sim_naddr(s, n), &peer);
-            if (hm.lvl < 0)
-                continue;
-            for (int L = hm.lvl; L < t->levels; L++) {
-                expected(s, &g, n, L, hm, best, nonconv, maxpos);
-                for (int p = 0; p < maxpos; p++) {
-                    bool is_hm = L == hm.lvl && p == hm.pos;
-                    qspn_path_view v;
-                    bool have = qspn_best_path_avoiding(m, (ntk_hcoord){L, p}, arcs[ai], &v);
-                    if (best[p] == UINT64_MAX && !have)
-                        continue;
-                    if (p == sim_naddr(s, n)->pos[L])
-                        continue;
-                    r->avoid_checked++;
-                    uint64_t qc = have ? v.cost : UINT64_MAX;
-                    /* Spec §2.6: rule M2 guarantees that a path avoiding m's
-                     * g-node is stored whenever one exists, not that it is the
-                     * cheapest one (the gateway keeps the cheapest path avoiding
-                     * ITS neighbours). So: same existence, never cheaper than
-                     * the oracle; a dearer one is counted as suboptimal. */
-                    if (best[p] != UINT64_MAX && nonconv[p] && (!have || qc > best[p])) {
-                        r->avoid_nonconvex++; /* the oracle's optimum is not representable */
-                        continue;
-                    }
-                    if (!have && best[p] != UINT64_MAX) {
-                        /* M2 only covers the gateway's own neighbours: a path
-                         * avoiding m's g-node may exist that no neighbour of
-                         * mine has kept (docs/qspn-core.md, "avoid" check). */
-                        r->avoid_missing++;
-                        if (out && full)
-                            fprintf(out, "avoid-missing node %d (%s) avoiding (%d,%d) dest (%d,%d) oracle %llu\n",
-                                    n, ab, hm.lvl, hm.pos, L, p, (unsigned long long)best[p]);
-                        continue;
-                    }
-                    bool bad = (have && best[p] == UINT64_MAX) || (is_hm && have) ||
-                               (have && qc < best[p]);
-                    if (!bad && have && qc > best[p])
-                        r->avoid_suboptimal++;
-                    if (bad || (have && qc > best[p] && out && full)) {
-                        r->avoid_mismatches += bad;
-                        if (out)
-                            fprintf(out, "%s node %d (%s) avoiding (%d,%d) dest (%d,%d) qspn %lld oracle %lld\n",
-                                    bad ? "AVOID-MISMATCH" : "avoid-suboptimal", n, ab, hm.lvl, hm.pos, L, p, have ? (long long)qc : -1LL,
-                                    best[p] == UINT64_MAX ? -1LL : (long long)best[p]);
-                    }
-                }
-            }
-        }
+        if (check_avoid)
+            check_avoid_tables(s, &g, n, ab, &sc, out, r);
     }
     free(best);
     free(nonconv);

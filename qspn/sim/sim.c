@@ -326,70 +326,53 @@ static sim_signal sig_of(const sim_node *n, simsig_kind k)
     return sg;
 }
 
-static void sg_simple(void *user, simsig_kind k)
+/* The one event callback: every signal becomes a sim_signal. */
+static void cb_event(void *user, qspn_manager *m, const qspn_event *ev)
 {
+    static const simsig_kind kind_of[] = {
+        [QSPN_EV_BOOTSTRAP_COMPLETE] = SIMSIG_BOOTSTRAP_COMPLETE,
+        [QSPN_EV_PRESENCE_NOTIFIED] = SIMSIG_PRESENCE,
+        [QSPN_EV_ARC_REMOVED] = SIMSIG_ARC_REMOVED,
+        [QSPN_EV_DESTINATION_ADDED] = SIMSIG_DEST_ADDED,
+        [QSPN_EV_DESTINATION_REMOVED] = SIMSIG_DEST_REMOVED,
+        [QSPN_EV_PATH_ADDED] = SIMSIG_PATH_ADDED,
+        [QSPN_EV_PATH_CHANGED] = SIMSIG_PATH_CHANGED,
+        [QSPN_EV_PATH_REMOVED] = SIMSIG_PATH_REMOVED,
+        [QSPN_EV_CHANGED_FP] = SIMSIG_CHANGED_FP,
+        [QSPN_EV_CHANGED_NODES_INSIDE] = SIMSIG_CHANGED_NN,
+        [QSPN_EV_GNODE_SPLITTED] = SIMSIG_SPLIT,
+        [QSPN_EV_REMOVE_IDENTITY] = SIMSIG_REMOVE_IDENTITY,
+    };
     sim_node *n = user;
-    record(n->s, sig_of(n, k));
-}
-
-static void cb_bootstrap(void *user, qspn_manager *m) { (void)m; sg_simple(user, SIMSIG_BOOTSTRAP_COMPLETE); }
-static void cb_presence(void *user, qspn_manager *m) { (void)m; sg_simple(user, SIMSIG_PRESENCE); }
-static void cb_remove_identity(void *user, qspn_manager *m) { (void)m; sg_simple(user, SIMSIG_REMOVE_IDENTITY); }
-
-static void cb_arc_removed(void *user, qspn_manager *m, void *arc, bool bad_link)
-{
-    sim_node *n = user;
-    sim_signal sg = sig_of(n, SIMSIG_ARC_REMOVED);
-    sg.peer = peer_of_arc(n->s, n, arc);
-    record(n->s, sg);
+    sim_signal sg = sig_of(n, kind_of[ev->kind]);
     (void)m;
-    (void)bad_link;
-}
-
-static void cb_dest(void *user, ntk_hcoord d, simsig_kind k)
-{
-    sim_node *n = user;
-    sim_signal sg = sig_of(n, k);
-    sg.d = d;
+    switch (ev->kind) {
+    case QSPN_EV_ARC_REMOVED:
+        sg.peer = peer_of_arc(n->s, n, ev->arc);
+        break;
+    case QSPN_EV_DESTINATION_ADDED:
+    case QSPN_EV_DESTINATION_REMOVED:
+        sg.d = ev->dest;
+        break;
+    case QSPN_EV_PATH_ADDED:
+    case QSPN_EV_PATH_CHANGED:
+    case QSPN_EV_PATH_REMOVED:
+        fill_path_sig(&sg, ev->path);
+        sg.peer = ev->path->arc ? peer_of_arc(n->s, n, ev->path->arc) : -1;
+        break;
+    case QSPN_EV_CHANGED_FP:
+    case QSPN_EV_CHANGED_NODES_INSIDE:
+        sg.level = ev->level;
+        break;
+    case QSPN_EV_GNODE_SPLITTED:
+        sg.d = ev->dest;
+        sg.fp_id = ev->fp->id;
+        sg.peer = peer_of_arc(n->s, n, ev->arc);
+        break;
+    default:
+        break;
+    }
     record(n->s, sg);
-}
-
-static void cb_dest_added(void *user, qspn_manager *m, ntk_hcoord d) { (void)m; cb_dest(user, d, SIMSIG_DEST_ADDED); }
-static void cb_dest_removed(void *user, qspn_manager *m, ntk_hcoord d) { (void)m; cb_dest(user, d, SIMSIG_DEST_REMOVED); }
-
-static void cb_path(void *user, const qspn_path_view *p, simsig_kind k)
-{
-    sim_node *n = user;
-    sim_signal sg = sig_of(n, k);
-    fill_path_sig(&sg, p);
-    sg.peer = p->arc ? peer_of_arc(n->s, n, p->arc) : -1;
-    record(n->s, sg);
-}
-
-static void cb_path_added(void *user, qspn_manager *m, const qspn_path_view *p) { (void)m; cb_path(user, p, SIMSIG_PATH_ADDED); }
-static void cb_path_changed(void *user, qspn_manager *m, const qspn_path_view *p) { (void)m; cb_path(user, p, SIMSIG_PATH_CHANGED); }
-static void cb_path_removed(void *user, qspn_manager *m, const qspn_path_view *p) { (void)m; cb_path(user, p, SIMSIG_PATH_REMOVED); }
-
-static void cb_level(void *user, int level, simsig_kind k)
-{
-    sim_node *n = user;
-    sim_signal sg = sig_of(n, k);
-    sg.level = level;
-    record(n->s, sg);
-}
-
-static void cb_changed_fp(void *user, qspn_manager *m, int l) { (void)m; cb_level(user, l, SIMSIG_CHANGED_FP); }
-static void cb_changed_nn(void *user, qspn_manager *m, int l) { (void)m; cb_level(user, l, SIMSIG_CHANGED_NN); }
-
-static void cb_split(void *user, qspn_manager *m, void *arc, ntk_hcoord d, const qspn_fp *fp)
-{
-    sim_node *n = user;
-    sim_signal sg = sig_of(n, SIMSIG_SPLIT);
-    sg.d = d;
-    sg.fp_id = fp->id;
-    sg.peer = peer_of_arc(n->s, n, arc);
-    record(n->s, sg);
-    (void)m;
 }
 
 static qspn_env make_env(sim_node *n)
@@ -404,18 +387,7 @@ static qspn_env make_env(sim_node *n)
     e.random32 = cb_random32;
     e.split_threshold = cb_split_threshold;
     e.log = cb_log;
-    e.sig.bootstrap_complete = cb_bootstrap;
-    e.sig.presence_notified = cb_presence;
-    e.sig.arc_removed = cb_arc_removed;
-    e.sig.destination_added = cb_dest_added;
-    e.sig.destination_removed = cb_dest_removed;
-    e.sig.path_added = cb_path_added;
-    e.sig.path_changed = cb_path_changed;
-    e.sig.path_removed = cb_path_removed;
-    e.sig.changed_fp = cb_changed_fp;
-    e.sig.changed_nodes_inside = cb_changed_nn;
-    e.sig.gnode_splitted = cb_split;
-    e.sig.remove_identity = cb_remove_identity;
+    e.on_event = cb_event;
     return e;
 }
 
@@ -692,6 +664,11 @@ void sim_crash(sim *s, int node)
 void sim_link_latency(sim *s, int link, uint32_t ms)
 {
     s->links[link]->latency = ms;
+}
+
+uint32_t sim_link_latency_of(const sim *s, int link)
+{
+    return s->links[link]->latency ? s->links[link]->latency : s->latency;
 }
 
 void sim_link_ends(const sim *s, int link, int *a, int *b, bool *up)

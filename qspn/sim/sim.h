@@ -88,6 +88,8 @@ void sim_link_cost(sim *s, int link, uint32_t cost_ab, uint32_t cost_ba);
 /* Per-message latency of one link (0 = the default of sim_set_latency).
  * Constant per link, so each link stays FIFO as the transport requires. */
 void sim_link_latency(sim *s, int link, uint32_t ms);
+/* The latency a message on `link` takes, in ms. */
+uint32_t sim_link_latency_of(const sim *s, int link);
 void sim_crash(sim *s, int node);
 int sim_link_count(const sim *s);
 void sim_link_ends(const sim *s, int link, int *a, int *b, bool *up);
@@ -119,10 +121,11 @@ typedef struct {
     int destinations;          /* (identity, destination) pairs checked */
     int mismatches;            /* best cost differs, or destination known on one side only */
     int avoid_checked;
-    int avoid_mismatches;      /* "avoid neighbour m's g-node": QSPN has a path the oracle has not,
-                                  a path through m's g-node, or a cheaper one: impossible */
-    int avoid_missing;         /* the oracle has a path avoiding m's g-node, QSPN none (M2 limit) */
-    int avoid_suboptimal;      /* exists on both sides, QSPN dearer (allowed by spec §2.6) */
+    int avoid_mismatches;      /* "avoid neighbour m's g-node": QSPN's answer is not the oracle's
+                                  (missing, dearer, cheaper, through m's g-node, or a path
+                                  where the oracle has none) */
+    int avoid_missing;         /* of which: the oracle has a path avoiding m's g-node, QSPN none */
+    int avoid_suboptimal;      /* of which: QSPN's path is dearer than the oracle's */
     int nonconvex;             /* flat optimum re-enters a g-node: not representable, skipped */
     int avoid_nonconvex;       /* the same, for the avoid variant (removing m's g-node often
                                   leaves only such detours) */

@@ -340,6 +340,108 @@ static void remove_outer_arcs_and_unknown_peers(void **state)
     assert_int_equal(arcs_left_after_remove_outer(true), 1);
 }
 
+/* The event callback and the deprecated per-signal callbacks carry the same
+ * signals: with on_event set only it is called; without it, env.sig is. */
+static uint64_t armed_timer;
+static int legacy_boot, event_boot, legacy_fp, event_fp;
+
+static void arm(void *u, qspn_manager *m, uint64_t id, uint32_t delay)
+{
+    (void)u;
+    (void)m;
+    (void)delay;
+    armed_timer = id;
+}
+
+static void on_boot(void *u, qspn_manager *m)
+{
+    (void)u;
+    (void)m;
+    legacy_boot++;
+}
+
+static void on_fp(void *u, qspn_manager *m, int level)
+{
+    (void)u;
+    (void)m;
+    (void)level;
+    legacy_fp++;
+}
+
+static void on_event(void *u, qspn_manager *m, const qspn_event *ev)
+{
+    (void)u;
+    (void)m;
+    event_boot += ev->kind == QSPN_EV_BOOTSTRAP_COMPLETE;
+    event_fp += ev->kind == QSPN_EV_CHANGED_FP;
+}
+
+static void event_callback_and_legacy_callbacks(void **state)
+{
+    (void)state;
+    ntk_topology t;
+    char err[NTK_ERRLEN];
+    assert_true(ntk_topology_parse("4.4", &t, err, sizeof err));
+    ntk_naddr me = a2(1, 2);
+    qspn_fp fp0;
+    uint32_t eld[2] = {0, 0};
+    qspn_fp_make_node(&fp0, 42, 2, eld);
+    for (int with_event = 0; with_event < 2; with_event++) {
+        qspn_env env;
+        memset(&env, 0, sizeof env);
+        env.set_timer = arm;
+        env.sig.bootstrap_complete = on_boot;
+        env.sig.changed_fp = on_fp;
+        env.on_event = with_event ? on_event : NULL;
+        legacy_boot = event_boot = 0;
+        qspn_manager *m = qspn_create_net(NULL, &env, &t, &me, &fp0);
+        assert_non_null(m);
+        qspn_on_timer(m, armed_timer);
+        assert_int_equal(legacy_boot, with_event ? 0 : 1);
+        assert_int_equal(event_boot, with_event ? 1 : 0);
+        qspn_destroy_manager(m);
+    }
+    (void)legacy_fp;
+    (void)event_fp;
+}
+
+/* An entering identity whose host g-node does not exist yet stays in
+ * bootstrap (give-up 0) until the user sets a give-up delay (spec §8.8;
+ * UseCases12: epsilon1 waits for its second phase). */
+static void bootstrap_waits_without_giveup(void **state)
+{
+    (void)state;
+    ntk_topology t;
+    char err[NTK_ERRLEN];
+    assert_true(ntk_topology_parse("4.4", &t, err, sizeof err));
+    qspn_config cfg;
+    qspn_config_default(&cfg);
+    cfg.bootstrap_giveup_ms = 0;
+    qspn_env env;
+    memset(&env, 0, sizeof env);
+    env.set_timer = arm;
+    env.send = stub_send;
+    env.send_request = stub_send;
+    env.random32 = stub_random;
+    env.on_event = on_event;
+    ntk_naddr me = a2(1, 2);
+    qspn_fp fp0;
+    qspn_fp_make_node(&fp0, 43, 2, (uint32_t[]){0, 0});
+    qspn_enter_args a = {.my_naddr = &me, .my_fp0 = &fp0, .guest_level = 0, .host_level = 1};
+    armed_timer = 0;
+    event_boot = 0;
+    qspn_manager *m = qspn_enter_net(&cfg, &env, &t, &a);
+    assert_non_null(m);
+    assert_int_equal(armed_timer, 0);            /* no give-up armed */
+    assert_false(qspn_is_bootstrap_complete(m));
+    qspn_set_bootstrap_giveup(m, 10000);
+    assert_int_not_equal(armed_timer, 0);
+    qspn_on_timer(m, armed_timer);
+    assert_true(qspn_is_bootstrap_complete(m));
+    assert_int_equal(event_boot, 1);
+    qspn_destroy_manager(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +451,8 @@ int main(void)
         cmocka_unit_test(migration_with_virtual_then_real_position),
         cmocka_unit_test(exit_network_drops_outer_levels),
         cmocka_unit_test(remove_outer_arcs_and_unknown_peers),
+        cmocka_unit_test(event_callback_and_legacy_callbacks),
+        cmocka_unit_test(bootstrap_waits_without_giveup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
