@@ -27,6 +27,7 @@ arc_t *qspn_arc_insert(qspn_manager *m, void *handle, uint32_t cost, uint32_t id
     a->handle = handle;
     a->cost = cost;
     a->id = id;
+    a->seq = ++m->arc_seq;
     QSPN_GROW(m->arcs, m->n_arcs, m->cap_arcs, 8);
     m->arcs[m->n_arcs++] = a;
     return a;

@@ -22,6 +22,7 @@ typedef struct {
     void *handle;
     uint32_t id;
     uint32_t cost;
+    uint32_t seq;              /* order of arrival among my arcs: equal-cost tie-break */
     bool has_naddr;
     ntk_naddr naddr;
     bool gone;                 /* being removed: its paths cost DEAD in the selection */
@@ -119,6 +120,7 @@ struct qspn_manager {
     ntk_naddr me;
     int n_arcs, cap_arcs;
     arc_t **arcs;
+    uint32_t arc_seq;                /* last arc_t.seq given */
     qspn_fp *fps;                    /* levels + 1 entries (heap: qspn_fp has room for 16 levels) */
     uint32_t nn[QSPN_MAX_LEVELS + 1];
     int conn_from, conn_to;          /* 0,0 = main identity */

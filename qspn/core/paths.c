@@ -67,12 +67,22 @@ bool qspn_same_path(const qspn_etp_path *a, const qspn_etp_path *b)
     return true;
 }
 
-/* Total order used for sorting: cost, then arc-id sequence (spec §8.13). */
+/* Total order used for sorting: cost; then, between two gateways, the arc
+ * given to me last (arc ids are random, so they would make the choice between
+ * equal-cost neighbours change from run to run; the documents' S09b has beta2
+ * choose epsilon, its newest arc, over gamma at equal cost); then the arc-id
+ * sequence (spec §8.13). */
 int qspn_np_cmp(const qspn_manager *m, const nodepath *a, const nodepath *b)
 {
     uint32_t ca = qspn_np_total(m, a), cb = qspn_np_total(m, b);
     if (ca != cb)
         return ca < cb ? -1 : 1;
+    if (a->p.n_hops > 0 && b->p.n_hops > 0 && a->p.hops[0].arc_id != b->p.hops[0].arc_id) {
+        const arc_t *xa = qspn_arc_by_id(m, a->p.hops[0].arc_id);
+        const arc_t *xb = qspn_arc_by_id(m, b->p.hops[0].arc_id);
+        if (xa && xb && xa->seq != xb->seq)
+            return xa->seq > xb->seq ? -1 : 1;
+    }
     int n = a->p.n_hops < b->p.n_hops ? a->p.n_hops : b->p.n_hops;
     for (int i = 0; i < n; i++)
         if (a->p.hops[i].arc_id != b->p.hops[i].arc_id)

@@ -176,19 +176,17 @@ static void sig_presence(void *user, qspn_manager *m)
         g_idle_add(on_remove_outer_arcs, q);
 }
 
-static void sig_dest(void *user, qspn_manager *m, ntk_hcoord d)
+/* The qspn-arc leaves QSPN: its forwarding-table numbers (and the previous
+ * one kept while a neighbour migrates) go back to the system. */
+static void qwarc_release_tables(qsys *s, qwarc *a)
 {
-    sig_sync(user, m);
-}
-
-static void sig_path(void *user, qspn_manager *m, const qspn_path_view *p)
-{
-    sig_sync(user, m);
-}
-
-static void sig_level(void *user, qspn_manager *m, int level)
-{
-    sig_sync(user, m);
+    a->qspn = false;
+    if (a->tid > 0)
+        tables_release(&s->tables, &a->tmac);
+    if (a->has_prev && a->prev_tid > 0)
+        tables_release(&s->tables, &a->prev_mac);
+    a->tid = 0;
+    a->has_prev = false;
 }
 
 /* The core removed an arc by itself (bad link, DESTROY, malformed message):
@@ -205,11 +203,8 @@ static gboolean on_arc_removed_job(gpointer data)
     qid *q = j->q;
     qwarc *a = j->a;
     qsys *s = q->sys;
-    if (a->tid > 0 && a->qspn) {
-        a->qspn = false;
-        tables_release(&s->tables, &a->tmac);
-        a->tid = 0;
-    }
+    if (a->qspn)
+        qwarc_release_tables(s, a);
     if (a->w) {
         const nbr_arc *na = nbr_find_by_id(s->nbr, a->w->arc);
         bool main_arc = idm_idarc_is_main(s->idm, a->w);
@@ -242,18 +237,33 @@ static void sig_arc_removed(void *user, qspn_manager *m, void *arc, bool bad_lin
     g_idle_add(on_arc_removed_job, j);
 }
 
-static void sig_split(void *user, qspn_manager *m, void *arc, ntk_hcoord d, const qspn_fp *fp)
+/* Every signal of the core (spec §4.1): map changes make the namespace follow. */
+static void on_qspn_event(void *user, qspn_manager *m, const qspn_event *ev)
 {
     qid *q = user;
-    g_log_structured(DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE", "gnode_splitted: Identity #%d, (%d, %d)",
-                     q->ident->index, d.lvl, d.pos);
-}
-
-static void sig_remove_identity(void *user, qspn_manager *m)
-{
-    qid *q = user;
-    g_log_structured(DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE", "remove_identity: Identity #%d.",
-                     q->ident->index);
+    switch (ev->kind) {
+    case QSPN_EV_BOOTSTRAP_COMPLETE:
+        sig_bootstrap(user, m);
+        break;
+    case QSPN_EV_PRESENCE_NOTIFIED:
+        sig_presence(user, m);
+        break;
+    case QSPN_EV_ARC_REMOVED:
+        sig_arc_removed(user, m, ev->arc, ev->bad_link);
+        break;
+    case QSPN_EV_GNODE_SPLITTED:
+        g_log_structured(DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
+                         "gnode_splitted: Identity #%d, (%d, %d)", q->ident->index, ev->dest.lvl,
+                         ev->dest.pos);
+        break;
+    case QSPN_EV_REMOVE_IDENTITY:
+        g_log_structured(DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE", "remove_identity: Identity #%d.",
+                         q->ident->index);
+        break;
+    default:                           /* destinations, paths, fingerprints, nodes inside */
+        sig_sync(user, m);
+        break;
+    }
 }
 
 qspn_env qid_env(qid *q)
@@ -267,18 +277,7 @@ qspn_env qid_env(qid *q)
     e.set_timer = env_set_timer;
     e.random32 = env_random32;
     e.log = env_log;
-    e.sig.bootstrap_complete = sig_bootstrap;
-    e.sig.presence_notified = sig_presence;
-    e.sig.arc_removed = sig_arc_removed;
-    e.sig.destination_added = sig_dest;
-    e.sig.destination_removed = sig_dest;
-    e.sig.path_added = sig_path;
-    e.sig.path_changed = sig_path;
-    e.sig.path_removed = sig_path;
-    e.sig.changed_fp = sig_level;
-    e.sig.changed_nodes_inside = sig_level;
-    e.sig.gnode_splitted = sig_split;
-    e.sig.remove_identity = sig_remove_identity;
+    e.on_event = on_qspn_event;
     return e;
 }
 
@@ -366,13 +365,7 @@ void qid_remove_qspn_arc(qid *q, qwarc *a)
     g_ptr_array_remove(q->deferred, a);
     if (a->qspn && q->m)
         qspn_arc_remove(q->m, a);
-    a->qspn = false;
-    if (a->tid > 0)
-        tables_release(&s->tables, &a->tmac);
-    if (a->has_prev && a->prev_tid > 0)
-        tables_release(&s->tables, &a->prev_mac);
-    a->tid = 0;
-    a->has_prev = false;
+    qwarc_release_tables(s, a);
     qns_schedule(q->ns);
 }
 
@@ -514,15 +507,8 @@ void qid_dismiss(qid *q)
             rpc_call(s, na, id, &b, 500, NULL, NULL);
             nmsg_buf_free(&b);
         }
-        if (a) {
-            a->qspn = false;               /* the manager goes as a whole */
-            if (a->tid > 0)
-                tables_release(&s->tables, &a->tmac);
-            if (a->has_prev && a->prev_tid > 0)
-                tables_release(&s->tables, &a->prev_mac);
-            a->tid = 0;
-            a->has_prev = false;
-        }
+        if (a)
+            qwarc_release_tables(s, a);    /* the manager goes as a whole */
     }
     qns *space = q->ns;
     GArray *ops = g_array_new(FALSE, TRUE, sizeof(kop));

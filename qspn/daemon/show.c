@@ -226,6 +226,48 @@ static void identity_json(const qsys *s, const qid *q, JsonBuilder *b)
     json_builder_end_object(b);
 }
 
+static void neighbours_json(const qsys *s, JsonBuilder *b)
+{
+    char ip[NTK_STRLEN];
+    json_builder_set_member_name(b, "neighbours");
+    json_builder_begin_array(b);
+    const nbr_arc *arcs[256];
+    int n = nbr_arcs(s->nbr, arcs, G_N_ELEMENTS(arcs));
+    for (int i = 0; i < n && i < (int)G_N_ELEMENTS(arcs); i++) {
+        char mac[24];
+        qreal *r = qsys_real((qsys *)s, arcs[i]->id);
+        nmsg_mac_format(&arcs[i]->peer_mac, mac, sizeof mac);
+        ntk_ip_format(arcs[i]->peer_ll, ip, sizeof ip);
+        json_builder_begin_object(b);
+        JSTR(b, "dev", qsys_nic_dev(s, arcs[i]->nic));
+        JINT(b, "nnid", arcs[i]->peer_nnid);
+        JSTR(b, "mac", mac);
+        JSTR(b, "linklocal", ip);
+        JINT(b, "rtt_us", arcs[i]->rtt_us < 0 ? 0 : arcs[i]->rtt_us);
+        JBOOL(b, "accepted", r != NULL);
+        JINT(b, "cost_us", r ? r->cost : 0);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+static void counters_json(const qsys *s, JsonBuilder *b)
+{
+    json_builder_set_member_name(b, "counters");
+    json_builder_begin_object(b);
+    const nbr_stats *st = nbr_get_stats(s->nbr);
+    JINT(b, "hello_received", (gint64)st->received);
+    JINT(b, "hello_ignored", (gint64)(st->ignored_conflict + st->ignored_full));
+    JINT(b, "udp_bad", (gint64)s->c.udp_bad);
+    JINT(b, "tcp_bad", (gint64)s->c.tcp_frames_bad);
+    JINT(b, "no_arc", (gint64)s->c.msg_no_arc);
+    JINT(b, "unexpected", (gint64)s->c.msg_unexpected);
+    JINT(b, "qspn_undeliverable", (gint64)s->c.qspn_undeliverable);
+    JINT(b, "rpc_timeouts", (gint64)s->c.rpc_timeouts);
+    JINT(b, "kernel_errors", (gint64)s->c.kernel_errors);
+    json_builder_end_object(b);
+}
+
 char *qsys_show_json(const qsys *s)
 {
     const qspnd_options *o = s->opt;
@@ -257,26 +299,7 @@ char *qsys_show_json(const qsys *s)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
-    json_builder_set_member_name(b, "neighbours");
-    json_builder_begin_array(b);
-    const nbr_arc *arcs[256];
-    int n = nbr_arcs(s->nbr, arcs, G_N_ELEMENTS(arcs));
-    for (int i = 0; i < n && i < (int)G_N_ELEMENTS(arcs); i++) {
-        char mac[24];
-        qreal *r = qsys_real((qsys *)s, arcs[i]->id);
-        nmsg_mac_format(&arcs[i]->peer_mac, mac, sizeof mac);
-        ntk_ip_format(arcs[i]->peer_ll, ip, sizeof ip);
-        json_builder_begin_object(b);
-        JSTR(b, "dev", qsys_nic_dev(s, arcs[i]->nic));
-        JINT(b, "nnid", arcs[i]->peer_nnid);
-        JSTR(b, "mac", mac);
-        JSTR(b, "linklocal", ip);
-        JINT(b, "rtt_us", arcs[i]->rtt_us < 0 ? 0 : arcs[i]->rtt_us);
-        JBOOL(b, "accepted", r != NULL);
-        JINT(b, "cost_us", r ? r->cost : 0);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
+    neighbours_json(s, b);
     json_builder_set_member_name(b, "identities");
     json_builder_begin_array(b);
     for (int i = 0; i < idm_n_identities(s->idm); i++) {
@@ -292,19 +315,7 @@ char *qsys_show_json(const qsys *s)
         json_builder_add_string_value(b, iptables_form(&g_array_index(sys_ns->installed.nat, kop, i), line,
                                                        sizeof line));
     json_builder_end_array(b);
-    json_builder_set_member_name(b, "counters");
-    json_builder_begin_object(b);
-    const nbr_stats *st = nbr_get_stats(s->nbr);
-    JINT(b, "hello_received", (gint64)st->received);
-    JINT(b, "hello_ignored", (gint64)(st->ignored_conflict + st->ignored_full));
-    JINT(b, "udp_bad", (gint64)s->c.udp_bad);
-    JINT(b, "tcp_bad", (gint64)s->c.tcp_frames_bad);
-    JINT(b, "no_arc", (gint64)s->c.msg_no_arc);
-    JINT(b, "unexpected", (gint64)s->c.msg_unexpected);
-    JINT(b, "qspn_undeliverable", (gint64)s->c.qspn_undeliverable);
-    JINT(b, "rpc_timeouts", (gint64)s->c.rpc_timeouts);
-    JINT(b, "kernel_errors", (gint64)s->c.kernel_errors);
-    json_builder_end_object(b);
+    counters_json(s, b);
     json_builder_end_object(b);
     JsonGenerator *g = json_generator_new();
     JsonNode *root = json_builder_get_root(b);
