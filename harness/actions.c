@@ -80,6 +80,24 @@ act_ctl(HnRun *r, HnAction *a, HnNs *ns, GString *why)
   return ok;
 }
 
+/* ctl!: the command must be refused (non-zero exit) with TEXT in its output */
+static gboolean
+act_ctl_refused(HnRun *r, HnAction *a, HnNs *ns, GString *why)
+{
+  char *out = NULL;
+  gboolean ok = FALSE;
+  if (hn_qspnctl(r, ns, a->b, &out))
+    g_string_append_printf(why, "qspnctl %s on %s (line %d) was accepted, a refusal was expected: %s", a->b,
+                           ns->name, a->line, hn_oneline(&out));
+  else if (!strstr(out ? out : "", a->text))
+    g_string_append_printf(why, "qspnctl %s on %s (line %d): refusal does not contain \"%s\": %s", a->b,
+                           ns->name, a->line, a->text, hn_oneline(&out));
+  else
+    ok = TRUE;
+  g_free(out);
+  return ok;
+}
+
 /* await: poll `qspnctl CMD` until its output contains TEXT (check first) */
 static gboolean
 act_await(HnRun *r, HnStep *st, HnAction *a, HnNs *ns, GString *why)
@@ -157,6 +175,8 @@ act_daemon(HnRun *r, HnStep *st, GPtrArray *acts, guint *i, GString *why)
     return act_admin(r, acts, i, ns, why);
   case HN_ACT_CTL:
     return act_ctl(r, a, ns, why);
+  case HN_ACT_CTL_REFUSED:
+    return act_ctl_refused(r, a, ns, why);
   case HN_ACT_CTL_BG: {
     HnBg *b = g_new0(HnBg, 1);
     b->sys = g_strdup(a->a);

@@ -48,6 +48,7 @@ typedef enum {
   HN_ACT_ADMIN,   /* a, b = shell command run inside the system */
   HN_ACT_CTL,     /* a, b = qspnctl command line, text = required output or NULL */
   HN_ACT_CTL_BG,  /* a, b: qspnctl in the background (joined by wait) */
+  HN_ACT_CTL_REFUSED, /* a, b, text: qspnctl must fail with text in its output */
   HN_ACT_WAIT,    /* join the background ctls of the step */
   HN_ACT_AWAIT,   /* a, b, text: poll qspnctl b until its output contains text */
 } HnActionKind;

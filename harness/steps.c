@@ -130,10 +130,12 @@ parse_ctl(SCtx *c, const char *line, char **wd, int nw, HnActionKind k)
   for (int i = 2; i < nw && dd < 0; i++)
     if (!strcmp(wd[i], "--"))
       dd = i;
-  const char *usage = k == HN_ACT_AWAIT ? "await SYSTEM QSPNCTL-COMMAND... -- TEXT"
-                      : k == HN_ACT_CTL ? "ctl SYSTEM QSPNCTL-COMMAND... [-- TEXT]"
-                                        : "ctl& SYSTEM QSPNCTL-COMMAND...";
-  if (nw < 3 || dd == 2 || (dd > 0 && dd == nw - 1) || (k == HN_ACT_AWAIT && dd < 0) ||
+  const char *usage = k == HN_ACT_AWAIT          ? "await SYSTEM QSPNCTL-COMMAND... -- TEXT"
+                      : k == HN_ACT_CTL          ? "ctl SYSTEM QSPNCTL-COMMAND... [-- TEXT]"
+                      : k == HN_ACT_CTL_REFUSED  ? "ctl! SYSTEM QSPNCTL-COMMAND... -- TEXT"
+                                                 : "ctl& SYSTEM QSPNCTL-COMMAND...";
+  gboolean needs_text = k == HN_ACT_AWAIT || k == HN_ACT_CTL_REFUSED;
+  if (nw < 3 || dd == 2 || (dd > 0 && dd == nw - 1) || (needs_text && dd < 0) ||
       (k == HN_ACT_CTL_BG && dd > 0))
     return SFAIL(c, "usage: %s", usage);
   if (!need_sys(c, wd[1], TRUE))
@@ -375,6 +377,8 @@ parse_steps_line(SCtx *c, const char *line, char **wd, int nw)
     return parse_ctl(c, line, wd, nw, HN_ACT_CTL);
   if (!strcmp(wd[0], "ctl&"))
     return parse_ctl(c, line, wd, nw, HN_ACT_CTL_BG);
+  if (!strcmp(wd[0], "ctl!"))
+    return parse_ctl(c, line, wd, nw, HN_ACT_CTL_REFUSED);
   if (!strcmp(wd[0], "await"))
     return parse_ctl(c, line, wd, nw, HN_ACT_AWAIT);
   if (!strcmp(wd[0], "check"))

@@ -165,6 +165,7 @@ test_steps_good(void **state)
   char *p = write_tmp("good.steps",
                       "step S01 one\n  arc alfa beta\n  start alfa\n  ctl& alfa show\n  ctl& beta show\n  wait\n"
                       "  ctl alfa show --json -- \"main\": true\n  await alfa show_handlednics -- eth1\n"
+                      "  ctl! alfa dismiss_identity 0 -- would split\n"
                       "  deadline 2.5\n  intermediate\n  check alfa beta-entr02:contains\n"
                       "  # the script writes src, the pages do not\n"
                       "  deviation alfa \"10.0.0.23 via 1.2.3.4 dev eth1 src 10.0.0.22\" => \"10.0.0.23 via 1.2.3.4 dev eth1\"\n"
@@ -176,7 +177,7 @@ test_steps_good(void **state)
   if (!s)
     fail_msg("%s", e->message);
   HnStep *a = g_ptr_array_index(s->steps, 0), *b = g_ptr_array_index(s->steps, 1);
-  assert_int_equal(a->actions->len, 7);
+  assert_int_equal(a->actions->len, 8);
   HnAction *ctl = g_ptr_array_index(a->actions, 5);
   assert_int_equal(ctl->kind, HN_ACT_CTL);
   assert_string_equal(ctl->b, "show --json");
@@ -184,6 +185,10 @@ test_steps_good(void **state)
   HnAction *aw = g_ptr_array_index(a->actions, 6);
   assert_int_equal(aw->kind, HN_ACT_AWAIT);
   assert_string_equal(aw->text, "eth1");
+  HnAction *refused = g_ptr_array_index(a->actions, 7);
+  assert_int_equal(refused->kind, HN_ACT_CTL_REFUSED);
+  assert_string_equal(refused->b, "dismiss_identity 0");
+  assert_string_equal(refused->text, "would split");
   assert_true(a->deadline == 2.5 && a->intermediate);
   assert_true(((HnCheck *)g_ptr_array_index(a->checks, 1))->contains);
   HnDeviation *d = g_ptr_array_index(a->deviations, 0);
@@ -246,6 +251,7 @@ test_steps_rejects(void **state)
   steps_rejects(w, "step S01 x\n ctl& alfa show\n check all\n", -1, 2, "without a later wait");
   steps_rejects(w, "step S01 x\n await alfa show\n check all\n", -1, 2, "usage: await");
   steps_rejects(w, "step S01 x\n await alfa show --\n check all\n", -1, 2, "usage: await");
+  steps_rejects(w, "step S01 x\n ctl! alfa dismiss_identity 0\n check all\n", -1, 2, "usage: ctl!");
   steps_rejects(w, "step S01 x\n ctl alfa 'show\n check all\n", -1, 2, "bad quoting");
   steps_rejects(w, "step S01 x\n ping alfa 10.0.0.300 ok\n check all\n", -1, 2, "bad IPv4");
   steps_rejects(w, "step S01 x\n ping alfa 10.0.0.3 maybe\n check all\n", -1, 2, "usage: ping");

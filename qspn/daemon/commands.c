@@ -539,6 +539,32 @@ static bool cmd_check_connectivity(int argc, char **argv, GString *out, GString 
     return true;
 }
 
+/* Not an original command: the original dismissed connectivity identities by
+ * itself (behaviour.md 5.14); here the operator decides, and QSPN must agree. */
+static bool cmd_dismiss_identity(int argc, char **argv, GString *out, GString *err, void *user)
+{
+    qsys *s = sys_of(user);
+    qid *q = identity_arg(s, argv[1], err);
+    if (!q)
+        return false;
+    if (idm_is_main(s->idm, q->ident)) {
+        g_string_append_printf(err, "identity #%d is the main identity", q->ident->index);
+        return false;
+    }
+    if (q->conn_to == 0 || !q->m) {
+        g_string_append_printf(err, "identity #%d is not a connectivity identity", q->ident->index);
+        return false;
+    }
+    if (!qspn_check_connectivity(q->m)) {
+        g_string_append_printf(err, "identity #%d cannot be dismissed: a g-node of levels %d..%d "
+                               "would split without it (check_connectivity)",
+                               q->ident->index, q->conn_from, q->conn_to);
+        return false;
+    }
+    qid_dismiss(q);
+    return true;
+}
+
 static bool cmd_help(int argc, char **argv, GString *out, GString *err, void *user);
 
 static const control_command commands[] = {
@@ -585,6 +611,9 @@ static const control_command commands[] = {
       .usage = "update_all_routes LOCAL_ID", .help = "bring the identity's tables up to date now" },
     { .name = "check_connectivity", .min_args = 1, .max_args = 1, .fn = cmd_check_connectivity,
       .usage = "check_connectivity LOCAL_ID", .help = "can this connectivity identity be removed?" },
+    { .name = "dismiss_identity", .min_args = 1, .max_args = 1, .fn = cmd_dismiss_identity,
+      .usage = "dismiss_identity LOCAL_ID",
+      .help = "remove a connectivity identity that check_connectivity says can be removed" },
     { .name = "pin_operation", .min_args = 2, .max_args = 2 + 3 * QSPND_MAX_NICS, .fn = cmd_pin,
       .usage = "pin_operation OP_ID NAME [DEV MAC LINKLOCAL]...",
       .help = "testbeds: name of the identity namespace and pseudo-interfaces of an operation" },
