@@ -565,6 +565,11 @@ static bool cmd_dismiss_identity(int argc, char **argv, GString *out, GString *e
     return true;
 }
 
+static bool cmd_print_time_ruler(int argc, char **argv, GString *out, GString *err, void *user)
+{
+    return qsys_time_ruler(sys_of(user), argv[1], err);
+}
+
 static bool cmd_help(int argc, char **argv, GString *out, GString *err, void *user);
 
 static const control_command commands[] = {
@@ -614,6 +619,8 @@ static const control_command commands[] = {
     { .name = "dismiss_identity", .min_args = 1, .max_args = 1, .fn = cmd_dismiss_identity,
       .usage = "dismiss_identity LOCAL_ID",
       .help = "remove a connectivity identity that check_connectivity says can be removed" },
+    { .name = "print_time_ruler", .min_args = 1, .max_args = 1, .fn = cmd_print_time_ruler,
+      .usage = "print_time_ruler ON|OFF", .help = "log the time every quarter second (debugging)" },
     { .name = "pin_operation", .min_args = 2, .max_args = 2 + 3 * QSPND_MAX_NICS, .fn = cmd_pin,
       .usage = "pin_operation OP_ID NAME [DEV MAC LINKLOCAL]...",
       .help = "testbeds: name of the identity namespace and pseudo-interfaces of an operation" },

@@ -227,6 +227,8 @@ void qsys_free(qsys *s)
         g_source_remove(s->hello_source);
     if (s->tick_source)
         g_source_remove(s->tick_source);
+    if (s->ruler_source)
+        g_source_remove(s->ruler_source);
     rpc_fail_all(s);
     while (s->ops->len)
         qop_free(g_ptr_array_index(s->ops, 0));

@@ -117,6 +117,7 @@ struct qsys {
     udp_nic *udp[QSPND_MAX_NICS];
     tl_hub *tcp;
     guint hello_source, tick_source;
+    guint ruler_source;                /* print_time_ruler ON */
     idm *idm;
     tables tables;
     GArray *rt_installed;              /* tables_entry: the rt_tables lines written */
@@ -174,6 +175,9 @@ bool qid_add_qspn_arc(qid *q, qwarc *a, uint32_t cost, bool take_table);
 void qid_remove_qspn_arc(qid *q, qwarc *a);
 /* Entry done / connectivity dismissed: tell peers, delete the namespace. */
 void qid_dismiss(qid *q);
+
+/* print_time_ruler ON|OFF (ruler.c); false with "Bad argument X." otherwise. */
+bool qsys_time_ruler(qsys *s, const char *arg, GString *err);
 void qid_fp0(const qid *q, qspn_fp *out);
 uint32_t qsys_arc_cost(qsys *s, uint64_t arc);
 /* A QSPN frame from peer identity src (on arc) for local identity dst. */

@@ -245,12 +245,18 @@ static void test_dispatch(void **state)
         { "quit\0", 5, "embedded NUL byte" },
         { "qu\xffit", 5, "invalid UTF-8" },
         { "", 0, "empty command" },
+        { "print_time_ruler maybe", 22, "Bad argument maybe." },
+        { "dismiss_identity 0", 18, "identity #0 is the main identity" },
+        { "dismiss_identity 7", 18, "wrong local_identity_index '7'" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         assert_false(run_cmd(d, bad[i].line, bad[i].len, out, err));
         assert_string_equal(err->str, bad[i].reason);
         assert_string_equal(out->str, "");
     }
+    /* the debugging ruler, case-insensitive as the original */
+    assert_true(run_cmd(d, "print_time_ruler on", 19, out, err));
+    assert_true(run_cmd(d, "print_time_ruler OFF", 20, out, err));
     /* a very long unknown command is quoted with a bound */
     GString *lng = g_string_new(NULL);
     for (int i = 0; i < 200; i++)
