@@ -49,6 +49,11 @@ struct qop {
 };
 
 /* NULL on success, else err (filled). */
+/* opargs.c: argv[1..11] and the last two words (operation ids) of the prepare
+ * commands; the identity-arc list "[0]", "[2,5]", "[]".  false with a reason. */
+bool qop_parse_args(const ntk_topology *t, int argc, char **argv, qop_params *p, GString *err);
+bool qop_parse_arc_list(const char *w, qop_params *p, GString *err);
+
 const char *qop_prepare(qsys *s, const qop_params *p, char *err, size_t errlen);
 qop *qop_find(qsys *s, int old_index, uint32_t op_id);
 /* Starts phase 1; op->done is called when it completes (maybe later). */

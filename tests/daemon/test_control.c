@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "runtime.h"
 #include "system.h"
+#include "enter.h"
 
 static void tok_ok(const char *line, int argc, const char *a0)
 {
@@ -327,6 +328,60 @@ static void test_dispatch(void **state)
     free_daemon(d);
 }
 
+/* The prepare commands' arguments: beta's migration at S08a and epsilon's entry
+ * at S07a as the sequence writes them (Proof/commands/sequence), then bounds. */
+static void test_operation_args(void **state)
+{
+    (void)state;
+    ntk_topology t;
+    char e[NTK_ERRLEN];
+    assert_true(ntk_topology_parse("4.2.2.2", &t, e, sizeof e));
+    GString *err = g_string_new(NULL);
+    qop_params p;
+    memset(&p, 0, sizeof p);
+    char *mig[] = { "prepare_migrate_phase_1", "1", "0", "1", "2.0.1", "0.2.0", "2", "3", "1", "4",
+                    "3", "3", "262359", "null" };
+    assert_true(qop_parse_args(&t, 14, mig, &p, err));
+    assert_int_equal(p.old_index, 1);
+    assert_int_equal(p.host_level, 1);
+    assert_int_equal(p.host_pos[3], 2);
+    assert_int_equal(p.host_pos[2], 0);
+    assert_int_equal(p.host_pos[1], 1);
+    assert_int_equal(p.host_eld[2], 2);
+    assert_int_equal(p.pos1, 2);
+    assert_int_equal(p.pos2, 1);
+    assert_int_equal(p.eld2, 4);
+    assert_int_equal(p.cpos, 3);
+    assert_int_equal(p.op_id, 262359);
+    assert_false(p.has_prev);
+    assert_true(qop_parse_arc_list("[2,5]", &p, err));
+    assert_int_equal(p.n_arcs, 2);
+    assert_int_equal(p.arcs[1], 5);
+    assert_true(qop_parse_arc_list("[]", &p, err));
+    assert_int_equal(p.n_arcs, 0);
+    static const struct { int i; const char *w; const char *why; } bad[] = {
+        { 4, "2.0", "bad host g-node address" },      /* 2 positions for host level 1 */
+        { 4, "2.0.2", "bad host g-node address" },    /* gsize(1) = 2 */
+        { 6, "1", "virtual position" },               /* pos1 must be >= gsize(0) */
+        { 8, "2", "real position" },                  /* pos2 must be < gsize(0) */
+        { 3, "0", "host level" },                     /* host level > guest level */
+        { 13, "nul", "previous operation id" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *v[14];
+        memcpy(v, mig, sizeof v);
+        v[bad[i].i] = (char *)bad[i].w;
+        g_string_truncate(err, 0);
+        assert_false(qop_parse_args(&t, 14, v, &p, err));
+        if (!strstr(err->str, bad[i].why))
+            fail_msg("'%s' at %d: \"%s\" lacks \"%s\"", bad[i].w, bad[i].i, err->str, bad[i].why);
+    }
+    g_string_truncate(err, 0);
+    assert_false(qop_parse_arc_list("[0,x]", &p, err));
+    assert_false(qop_parse_arc_list("0", &p, err));
+    g_string_free(err, TRUE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_request_split),
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_dispatch),
+        cmocka_unit_test(test_operation_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
