@@ -247,7 +247,8 @@ reason_before(SCtx *c)
   return g_string_free(r, FALSE);
 }
 
-/* deviation NS "DOCUMENTED LINE" => "CORRECT LINE", after a comment */
+/* deviation NS "DOCUMENTED LINE" => "CORRECT LINE", after a comment; "" on the
+ * left adds the correct line, "" on the right removes the documented one */
 static gboolean
 parse_deviation(SCtx *c, const char *line)
 {
@@ -261,7 +262,7 @@ parse_deviation(SCtx *c, const char *line)
   }
   gboolean ok = FALSE;
   char *reason = NULL;
-  if (argc != 4 || strcmp(argv[2], "=>") || !*argv[1] || strchr(argv[1], '\n') || strchr(argv[3], '\n'))
+  if (argc != 4 || strcmp(argv[2], "=>") || strchr(argv[1], '\n') || strchr(argv[3], '\n'))
     SFAIL(c, "usage: deviation NS \"DOCUMENTED LINE\" => \"CORRECT LINE\"");
   else if (!strcmp(argv[1], argv[3]))
     SFAIL(c, "deviation: the correct line equals the documented one");
@@ -524,32 +525,65 @@ hn_steps_select(const HnSteps *s, const char *spec, gboolean *selected, GError *
   return ok;
 }
 
+#define HN_ROUTES_SECTION "### ip route show table all"
+
+/* One deviation on the dump's lines: a replacement (every occurrence), a
+ * removal (one occurrence: the original sometimes wrote a line twice) or an
+ * addition (into the routes section).  FALSE when it applies to nothing. */
+static gboolean
+apply_one(GPtrArray *lines, const HnDeviation *d)
+{
+  if (!*d->from) {
+    for (guint i = 0; i < lines->len; i++)
+      if (!strcmp(g_ptr_array_index(lines, i), HN_ROUTES_SECTION)) {
+        g_ptr_array_insert(lines, (gint)i + 1, g_strdup(d->to));
+        return TRUE;
+      }
+    return FALSE;
+  }
+  guint hits = 0;
+  for (guint i = 0; i < lines->len; i++) {
+    if (strcmp(g_ptr_array_index(lines, i), d->from))
+      continue;
+    hits++;
+    if (!*d->to) {
+      g_ptr_array_remove_index(lines, i);
+      break;
+    }
+    g_free(g_ptr_array_index(lines, i));
+    g_ptr_array_index(lines, i) = g_strdup(d->to);
+  }
+  return hits > 0;
+}
+
 char *
 hn_apply_deviations(const HnStep *step, const char *ns, const char *text, const char *path, guint *applied,
                     GError **error)
 {
-  char **lines = g_strsplit(text, "\n", -1);
+  char **split = g_strsplit(text, "\n", -1);
+  GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+  for (int i = 0; split[i]; i++)
+    g_ptr_array_add(lines, split[i]);
+  g_free(split);                       /* the strings now belong to lines */
   *applied = 0;
   gboolean ok = TRUE;
   for (guint j = 0; ok && j < step->deviations->len; j++) {
     HnDeviation *d = g_ptr_array_index(step->deviations, j);
     if (strcmp(d->ns, ns))
       continue;
-    guint hits = 0;
-    for (int i = 0; lines[i]; i++)
-      if (!strcmp(lines[i], d->from)) {
-        g_free(lines[i]);
-        lines[i] = g_strdup(d->to);
-        hits++;
-      }
-    if (!hits) {
-      g_set_error(error, HN_ERR, 1, "deviation of line %d (step %s, %s) matches no line of %s: \"%s\"", d->line,
-                  step->id, ns, path, d->from);
+    if (!apply_one(lines, d)) {
+      if (*d->from)
+        g_set_error(error, HN_ERR, 1, "deviation of line %d (step %s, %s) matches no line of %s: \"%s\"", d->line,
+                    step->id, ns, path, d->from);
+      else
+        g_set_error(error, HN_ERR, 1, "deviation of line %d (step %s, %s): %s has no section \"%s\"", d->line,
+                    step->id, ns, path, HN_ROUTES_SECTION);
       ok = FALSE;
     }
     (*applied)++;
   }
-  char *res = ok ? g_strjoinv("\n", lines) : NULL;
-  g_strfreev(lines);
+  g_ptr_array_add(lines, NULL);
+  char *res = ok ? g_strjoinv("\n", (char **)lines->pdata) : NULL;
+  g_ptr_array_free(lines, TRUE);
   return res;
 }

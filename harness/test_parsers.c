@@ -169,8 +169,12 @@ test_steps_good(void **state)
                       "  deadline 2.5\n  intermediate\n  check alfa beta-entr02:contains\n"
                       "  # the script writes src, the pages do not\n"
                       "  deviation alfa \"10.0.0.23 via 1.2.3.4 dev eth1 src 10.0.0.22\" => \"10.0.0.23 via 1.2.3.4 dev eth1\"\n"
+                      "  # the original wrote it in one table only\n"
+                      "  deviation alfa \"unreachable 10.0.0.41 table t\" => \"\"\n"
                       "  ping rho 10.0.0.41 fail\n  ping-all\n"
-                      "step S02 two\n  cut alfa beta\n  kill alfa\n  restart alfa\n  settle 0.5\n",
+                      "step S02 two\n  cut alfa beta\n  kill alfa\n  restart alfa\n  settle 0.5\n"
+                      "step S03 three\n  check alfa\n  # the pages leave this route out\n"
+                      "  deviation alfa \"\" => \"unreachable 10.0.0.40 table t\"\n",
                       -1);
   GError *e = NULL;
   HnSteps *s = hn_steps_load(p, w, &e);
@@ -201,11 +205,31 @@ test_steps_good(void **state)
   /* deviations: the documented line replaced; one that matches nothing is an error */
   guint n = 0;
   char *out = hn_apply_deviations(a, "alfa", "x\n10.0.0.23 via 1.2.3.4 dev eth1 src 10.0.0.22\ny\n", "f.txt", &n, &e);
+  /* the removal matches no line here */
+  assert_null(out);
+  assert_non_null(strstr(e->message, "unreachable 10.0.0.41 table t"));
+  g_clear_error(&e);
+  /* and an empty correct line removes the documented one */
+  out = hn_apply_deviations(a, "alfa", "x\n10.0.0.23 via 1.2.3.4 dev eth1 src 10.0.0.22\nunreachable 10.0.0.41 table t\ny\n",
+                            "f.txt", &n, &e);
   assert_string_equal(out, "x\n10.0.0.23 via 1.2.3.4 dev eth1\ny\n");
-  assert_int_equal(n, 1);
+  assert_int_equal(n, 2);
+  g_free(out);
+  /* a removal takes one copy of a line the original wrote twice */
+  out = hn_apply_deviations(a, "alfa", "10.0.0.23 via 1.2.3.4 dev eth1 src 10.0.0.22\nunreachable 10.0.0.41 table t\n"
+                            "unreachable 10.0.0.41 table t\n", "f.txt", &n, &e);
+  assert_string_equal(out, "10.0.0.23 via 1.2.3.4 dev eth1\nunreachable 10.0.0.41 table t\n");
   g_free(out);
   assert_null(hn_apply_deviations(a, "alfa", "x\ny\n", "f.txt", &n, &e));
   assert_non_null(strstr(e->message, "matches no line of f.txt"));
+  g_clear_error(&e);
+  /* an addition goes into the routes section */
+  HnStep *c = g_ptr_array_index(s->steps, 2);
+  out = hn_apply_deviations(c, "alfa", "### ip route show table all\nr1\n### ip rule\nx\n", "f.txt", &n, &e);
+  assert_string_equal(out, "### ip route show table all\nunreachable 10.0.0.40 table t\nr1\n### ip rule\nx\n");
+  g_free(out);
+  assert_null(hn_apply_deviations(c, "alfa", "### ip rule\nx\n", "f.txt", &n, &e));
+  assert_non_null(strstr(e->message, "has no section"));
   g_clear_error(&e);
   out = hn_apply_deviations(a, "beta", "x\n", "f.txt", &n, &e); /* other namespace: untouched */
   assert_string_equal(out, "x\n");

@@ -101,6 +101,12 @@ void qspn_remove_outer_arcs(qspn_manager *m)
     }
 }
 
+void qspn_connectivity_levels(const qspn_manager *m, int *from, int *to)
+{
+    *from = m->conn_from;
+    *to = m->conn_to;
+}
+
 bool qspn_check_connectivity(const qspn_manager *m)
 {
     int i = m->conn_from - 1, j = m->conn_to;

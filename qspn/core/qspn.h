@@ -306,6 +306,10 @@ bool qspn_make_real(qspn_manager *m, const ntk_naddr *new_naddr,
                     const qspn_fp *new_fp0);
 void qspn_remove_outer_arcs(qspn_manager *m);
 bool qspn_check_connectivity(const qspn_manager *m);
+/* Connectivity levels (spec §1.4): *from = *to = 0 for a main identity.  A new
+ * identity made from a connectivity one inherits them (spec §4.4, HEAD
+ * clipping to the guest level). */
+void qspn_connectivity_levels(const qspn_manager *m, int *from, int *to);
 void qspn_prepare_destroy(qspn_manager *m);
 void qspn_destroy(qspn_manager *m);
 void qspn_exit_network(qspn_manager *m, int level);

@@ -270,6 +270,9 @@ void qsys_on_request(qsys *s, const nbr_arc *a, const nmsg *m)
         nmsg_buf_free(&b);
         break;
     }
+    case NMSG_GET_PEER_IDENTITIES:
+        qsys_answer_identities(s, a, m);
+        break;
     case NMSG_MATCH_DUPLICATION:
         on_match(s, a, m);
         break;

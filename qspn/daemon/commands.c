@@ -71,6 +71,7 @@ typedef struct {
 } main_id_call;
 
 static void ask_main_id(qsys *s, main_id_call *c);
+static void real_arc_done(qsys *s, void *user);
 
 static void on_main_id(qsys *s, void *user, const nmsg *reply)
 {
@@ -94,6 +95,20 @@ static void on_main_id(qsys *s, void *user, const nmsg *reply)
     idm_identity *main_id = idm_main(s->idm);
     if (!idm_find_idarc(s->idm, main_id, r->id, reply->u.reply.main_id))
         idm_add_idarc(s->idm, main_id, r->id, reply->u.reply.main_id, &r->peer_mac, r->peer_ll);
+    qsys_retry_parked(s);
+    /* the connectivity identities' identity-arcs, then the answer */
+    qsys_ask_peer_identities(s, c->arc, real_arc_done, c);
+}
+
+static void real_arc_done(qsys *s, void *user)
+{
+    main_id_call *c = user;
+    qreal *r = qsys_real(s, c->arc);
+    if (!r) {
+        control_request_reply(c->req, false, NULL, "the arc went away");
+        g_free(c);
+        return;
+    }
     qsys_retry_parked(s);
     char mine[24], peer[24], ll[NTK_STRLEN];
     nmsg_mac_format(&nbr_nic_at(s->nbr, r->nic)->mac, mine, sizeof mine);

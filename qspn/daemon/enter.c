@@ -461,6 +461,12 @@ static void after_duplication(qop *op)
     old->duplicating = false;
     set_new_identity(op);
     build_manager(op);
+    /* the copy of a connectivity identity is a connectivity identity (beta3,
+     * copied from beta1 at S13a): the levels its manager inherited */
+    if (op->nw->m)
+        qspn_connectivity_levels(op->nw->m, &op->nw->conn_from, &op->nw->conn_to);
+    if (op->nw->conn_to > 0)
+        op->nw->copy_of_conn = op->old->ident->nodeid;
     make_connectivity(op);
     apply_deferred_removals(s, old);
     op->phase1_done = true;

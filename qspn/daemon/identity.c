@@ -530,8 +530,20 @@ void qid_dismiss(qid *q)
     else
         qsys_state_note(s, &del, false);
     idm_identity *ident = q->ident;
+    int index = ident->index;
+    uint32_t origin = q->copy_of_conn;
     qid_free(q);
     idm_remove_identity(s->idm, ident);
     qsys_sync_rt_tables(s);
     qsys_schedule_all(s);
+    /* UseCases19: a connectivity identity copied from another one takes its
+     * origin with it */
+    idm_identity *oid = origin ? idm_by_nodeid(s->idm, origin) : NULL;
+    qid *o = oid ? oid->user : NULL;
+    if (o && o->conn_to > 0 && !o->dismissing) {
+        g_log_structured(DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
+                         "identity #%d was copied from connectivity identity #%d: dismissing it too",
+                         index, oid->index);
+        qid_dismiss(o);
+    }
 }

@@ -65,6 +65,9 @@ struct qid {
     int conn_from, conn_to;            /* 0, 0: not a connectivity identity */
     int guest_level;                   /* k of the operation that created it (0 for #0) */
     bool duplicating;                  /* phase B in progress: peer removals wait */
+    uint32_t copy_of_conn;             /* NodeID of the connectivity identity this one was
+                                          copied from (a migration of a connectivity
+                                          identity): dismissed with it (UseCases19) */
     uint32_t origin_conn;              /* migration: NodeID of the connectivity identity it
                                           was copied from (its outer arcs go at presence) */
     /* an entry that waits for its PREV_OP_ID: qspn-arcs get their tables at once
@@ -195,6 +198,14 @@ extern const idm_signals qsys_idm_signals;
 void qsys_on_request(qsys *s, const nbr_arc *a, const nmsg *m);
 /* mig just became ready: answer the match_duplication calls waiting for it. */
 void qsys_release_parked_matches(qsys *s, idm_migration *mig);
+
+/* ---- peerids.c -------------------------------------------------------------------- */
+/* Answer GET_PEER_IDENTITIES on arc a. */
+void qsys_answer_identities(qsys *s, const nbr_arc *a, const nmsg *m);
+typedef void (*qsys_peerids_done)(qsys *s, void *user);
+/* Ask the neighbour of an accepted arc for its identities and make the
+ * identity-arcs both ends are willing to form (UseCases18); then done. */
+void qsys_ask_peer_identities(qsys *s, uint64_t arc, qsys_peerids_done done, void *user);
 
 /* ---- rpc.c ------------------------------------------------------------------------ */
 typedef void (*rpc_done_fn)(qsys *s, void *user, const nmsg *reply);   /* reply NULL: failed */

@@ -359,3 +359,13 @@ void idm_remove_identity(idm *m, idm_identity *id)
         return;
     g_ptr_array_remove(m->ids, id);            /* frees it and its identity-arcs */
 }
+
+bool idm_willing(int conn_to, const int *mine, const int *other, int levels)
+{
+    if (conn_to <= 0)
+        return true;
+    for (int l = conn_to; l < levels; l++)
+        if (mine[l] != other[l])
+            return false;
+    return true;
+}

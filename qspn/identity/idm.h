@@ -112,6 +112,12 @@ void idm_remove_arc(idm *m, uint64_t arc);
 bool idm_idarc_is_main(const idm *m, const idm_idarc *w);
 idm_idarc *idm_add_idarc(idm *m, idm_identity *id, uint64_t arc, uint32_t peer_nodeid,
                          const nmsg_mac *peer_mac, uint32_t peer_ll);
+/* UseCases18: is an identity willing to form an identity-arc with another?
+ * A main identity (conn_to 0) always; a connectivity identity supporting its
+ * g-node of level conn_to only with an identity of that same g-node (equal
+ * positions at levels conn_to .. levels-1; conn_to = levels: the whole network).
+ * An identity-arc forms when both are willing.  Positions level 0 first. */
+bool idm_willing(int conn_to, const int *mine, const int *other, int levels);
 idm_idarc *idm_find_idarc(const idm *m, const idm_identity *id, uint64_t arc, uint32_t peer_nodeid);
 idm_idarc *idm_find_idarc_by_mac(const idm *m, const idm_identity *id, int nic, const nmsg_mac *peer_mac);
 idm_idarc *idm_idarc_by_index(const idm *m, const idm_identity *id, int index);

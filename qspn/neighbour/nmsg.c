@@ -1,5 +1,5 @@
 /* nmsg.c - encoder and bounded decoder of the daemon-to-daemon messages.
- * Layout: docs/wire-format.md, part 2.  All integers big-endian. */
+ * Layout: docs/neighbour-protocol.md.  All integers big-endian. */
 #include "nmsg.h"
 
 #include <stdio.h>
@@ -139,6 +139,13 @@ void nmsg_encode_match(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id,
     finish(out, s);
 }
 
+void nmsg_encode_get_peer_identities(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id)
+{
+    size_t s = begin(out, NMSG_GET_PEER_IDENTITIES, NMSG_F_WANT_REPLY, request_id, sender_nnid);
+    put_node_addressing(out, sender_nnid, NMSG_DST_NODE_VIA_ARC);
+    finish(out, s);
+}
+
 void nmsg_encode_notify(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id,
                         uint32_t sender_identity, uint32_t receiver_identity)
 {
@@ -192,6 +199,32 @@ void nmsg_encode_reply_match(nmsg_buf *out, uint32_t sender_nnid, uint32_t reque
         put32(out, d->peer_new_id);
         putmac(out, &d->peer_old_id_new_mac);
         put32(out, d->peer_old_id_new_ll);
+    }
+    finish(out, s);
+}
+
+/* n and every levels are the caller's to bound (1 .. NMSG_MAX_IDENTITIES,
+ * 1 .. NMSG_MAX_LEVELS): out of range is a programming error, never clamped.
+ * The contents (ids, conn_to, the one main identity) are written as given; the
+ * decoder is the one that checks them. */
+void nmsg_encode_reply_identities(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id,
+                                  const nmsg_identity_info *ids, int n)
+{
+    if (n < 1 || n > NMSG_MAX_IDENTITIES)
+        abort();
+    size_t s = begin_reply(out, sender_nnid, request_id, NMSG_GET_PEER_IDENTITIES, NMSG_ST_OK);
+    put8(out, (uint8_t)n);
+    for (int i = 0; i < n; i++) {
+        const nmsg_identity_info *x = &ids[i];
+        if (x->levels < 1 || x->levels > NMSG_MAX_LEVELS)
+            abort();
+        put32(out, x->nodeid);
+        put8(out, x->conn_to);
+        putmac(out, &x->mac);
+        put32(out, x->ll);
+        put8(out, x->levels);
+        for (int l = 0; l < x->levels; l++)
+            put16(out, x->pos[l]);
     }
     finish(out, s);
 }
@@ -280,7 +313,8 @@ bool nmsg_ll_valid(uint32_t ll)
 static bool known_type(uint8_t t)
 {
     return t == NMSG_HELLO || t == NMSG_GET_PEER_MAIN_ID || t == NMSG_MATCH_DUPLICATION ||
-           t == NMSG_NOTIFY_IDARC_REMOVED || t == NMSG_QSPN || t == NMSG_REPLY;
+           t == NMSG_NOTIFY_IDARC_REMOVED || t == NMSG_GET_PEER_IDENTITIES || t == NMSG_QSPN ||
+           t == NMSG_REPLY;
 }
 
 nmsg_result nmsg_decode_header(const uint8_t *buf, size_t len, uint8_t *type, uint32_t *body_len)
@@ -314,6 +348,7 @@ static bool flags_ok(uint8_t type, uint8_t flags, uint32_t request_id)
     case NMSG_GET_PEER_MAIN_ID:
     case NMSG_MATCH_DUPLICATION:
     case NMSG_NOTIFY_IDARC_REMOVED:
+    case NMSG_GET_PEER_IDENTITIES:
         return flags == NMSG_F_WANT_REPLY && request_id != 0;
     case NMSG_QSPN:
         return flags == 0 ? request_id == 0 : (flags == NMSG_F_WANT_REPLY && request_id != 0);
@@ -397,6 +432,47 @@ static nmsg_result decode_match(cursor *c, nmsg_match *mt)
     return NMSG_OK;
 }
 
+/* One record of a GET_PEER_IDENTITIES reply. */
+static nmsg_result decode_identity(cursor *c, nmsg_identity_info *x)
+{
+    x->nodeid = get32(c);
+    x->conn_to = get8(c);
+    getmac(c, &x->mac);
+    x->ll = get32(c);
+    x->levels = get8(c);
+    if (c->short_read)
+        return NMSG_E_SHORT;
+    if (!id_valid(x->nodeid) || !nmsg_mac_valid(&x->mac) || !nmsg_ll_valid(x->ll) || x->levels < 1 ||
+        x->levels > NMSG_MAX_LEVELS || x->conn_to > x->levels)
+        return NMSG_E_VALUE;
+    if (c->rem < (size_t)x->levels * 2u)
+        return NMSG_E_SHORT;
+    for (int l = 0; l < x->levels; l++)
+        x->pos[l] = get16(c);
+    return NMSG_OK;
+}
+
+/* u8 n (1 .. NMSG_MAX_IDENTITIES), n records; exactly one with conn_to 0. */
+static nmsg_result decode_reply_identities(cursor *c, nmsg *m)
+{
+    uint8_t n = get8(c);
+    if (c->short_read)
+        return NMSG_E_SHORT;
+    if (n < 1 || n > NMSG_MAX_IDENTITIES)
+        return NMSG_E_VALUE;
+    int mains = 0;
+    for (int i = 0; i < n; i++) {
+        nmsg_result r = decode_identity(c, &m->u.reply.identities[i]);
+        if (r != NMSG_OK)
+            return r;
+        mains += m->u.reply.identities[i].conn_to == 0;
+    }
+    if (mains != 1)
+        return NMSG_E_VALUE;
+    m->u.reply.n_identities = n;
+    return NMSG_OK;
+}
+
 static nmsg_result decode_reply(cursor *c, nmsg *m)
 {
     m->u.reply.status = get8(c);
@@ -405,7 +481,7 @@ static nmsg_result decode_reply(cursor *c, nmsg *m)
         return NMSG_E_SHORT;
     uint8_t rt = m->u.reply.req_type;
     if (rt != NMSG_GET_PEER_MAIN_ID && rt != NMSG_MATCH_DUPLICATION && rt != NMSG_NOTIFY_IDARC_REMOVED &&
-        rt != NMSG_QSPN)
+        rt != NMSG_GET_PEER_IDENTITIES && rt != NMSG_QSPN)
         return NMSG_E_TYPE;
     if (m->u.reply.status != NMSG_ST_OK)
         return NMSG_OK;                    /* errors carry no payload */
@@ -433,6 +509,8 @@ static nmsg_result decode_reply(cursor *c, nmsg *m)
                 !nmsg_ll_valid(d->peer_old_id_new_ll))
                 return NMSG_E_VALUE;
         }
+    } else if (rt == NMSG_GET_PEER_IDENTITIES) {
+        return decode_reply_identities(c, m);
     } else if (rt == NMSG_QSPN) {
         m->u.reply.frame = c->p;
         m->u.reply.len = (uint32_t)c->rem;
@@ -454,6 +532,7 @@ static nmsg_result decode_body(cursor *c, nmsg *m)
     case NMSG_HELLO:
         return decode_hello(c, &m->u.hello);
     case NMSG_GET_PEER_MAIN_ID:
+    case NMSG_GET_PEER_IDENTITIES:
         return NMSG_OK;
     case NMSG_MATCH_DUPLICATION:
         return decode_match(c, &m->u.match);
@@ -530,6 +609,8 @@ const char *nmsg_type_name(uint8_t type)
         return "MATCH_DUPLICATION";
     case NMSG_NOTIFY_IDARC_REMOVED:
         return "NOTIFY_IDENTITY_ARC_REMOVED";
+    case NMSG_GET_PEER_IDENTITIES:
+        return "GET_PEER_IDENTITIES";
     case NMSG_QSPN:
         return "QSPN";
     case NMSG_REPLY:

@@ -1,4 +1,4 @@
-/* nmsg.h - the messages qspnd daemons exchange (docs/wire-format.md, part 2).
+/* nmsg.h - the messages qspnd daemons exchange (docs/neighbour-protocol.md).
  *
  * One format for every message between neighbour daemons:
  *   - over UDP (broadcast on one NIC, port 60269): HELLO, the neighbourhood's
@@ -33,6 +33,7 @@ typedef enum {
     NMSG_GET_PEER_MAIN_ID = 0x10,      /* TCP, whole node, request */
     NMSG_MATCH_DUPLICATION = 0x11,     /* TCP, whole node, request */
     NMSG_NOTIFY_IDARC_REMOVED = 0x12,  /* TCP, whole node, request */
+    NMSG_GET_PEER_IDENTITIES = 0x13,   /* TCP, whole node, request */
     NMSG_QSPN = 0x20,                  /* TCP, identity to identity, one-way or request */
     NMSG_REPLY = 0xF0,                 /* TCP, answer to a request (flag IS_REPLY) */
 } nmsg_type;
@@ -115,6 +116,21 @@ typedef struct {
     uint32_t peer_old_id_new_ll;
 } nmsg_dupdata;
 
+/* One identity of the answering system (GET_PEER_IDENTITIES): what the asker
+ * needs to decide which identity-arcs form (UseCases18: a main identity forms
+ * one with any identity; a connectivity identity only with identities of its
+ * own g-node of level conn_to). */
+#define NMSG_MAX_IDENTITIES 16
+#define NMSG_MAX_LEVELS 22             /* = NTK_MAX_LEVELS */
+typedef struct {
+    uint32_t nodeid;
+    uint8_t conn_to;                   /* 0: the main identity; else 1 .. levels */
+    nmsg_mac mac;                      /* its interface on the medium asked on */
+    uint32_t ll;                       /* its link-local there (host order) */
+    uint8_t levels;                    /* 1 .. NMSG_MAX_LEVELS */
+    uint16_t pos[NMSG_MAX_LEVELS];     /* its Netsukuku address, level 0 first */
+} nmsg_identity_info;
+
 typedef struct {
     uint8_t type;                      /* nmsg_type */
     uint8_t flags;
@@ -138,6 +154,8 @@ typedef struct {
             uint8_t req_type;          /* the type of the request answered */
             uint32_t main_id;          /* GET_PEER_MAIN_ID */
             nmsg_dupdata dup;          /* MATCH_DUPLICATION */
+            uint8_t n_identities;      /* GET_PEER_IDENTITIES: 1 .. NMSG_MAX_IDENTITIES */
+            nmsg_identity_info identities[NMSG_MAX_IDENTITIES];
             const uint8_t *frame;      /* QSPN: the answer frame (may be empty on error) */
             uint32_t len;
         } reply;
@@ -156,6 +174,7 @@ void nmsg_buf_free(nmsg_buf *b);
 void nmsg_encode_hello(nmsg_buf *out, uint32_t sender_nnid, const nmsg_hello *h);
 void nmsg_encode_get_peer_main_id(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id);
 void nmsg_encode_match(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id, const nmsg_match *m);
+void nmsg_encode_get_peer_identities(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id);
 void nmsg_encode_notify(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id,
                         uint32_t sender_identity, uint32_t receiver_identity);
 /* request_id 0: one-way frame; otherwise a request (WANT_REPLY). */
@@ -167,6 +186,9 @@ void nmsg_encode_reply_status(nmsg_buf *out, uint32_t sender_nnid, uint32_t requ
 void nmsg_encode_reply_main_id(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id, uint32_t main_id);
 void nmsg_encode_reply_match(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id,
                              const nmsg_dupdata *d);
+/* n: 1 .. NMSG_MAX_IDENTITIES (the caller bounds it). */
+void nmsg_encode_reply_identities(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id,
+                                  const nmsg_identity_info *ids, int n);
 void nmsg_encode_reply_qspn(nmsg_buf *out, uint32_t sender_nnid, uint32_t request_id,
                             const uint8_t *frame, size_t len);
 

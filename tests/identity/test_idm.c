@@ -218,12 +218,32 @@ static void arc_removal_cascade(void **state)
     g_string_free(s.log, TRUE);
 }
 
+/* UseCases18 (Grafo 3), topology 4.2.2.2 (levels 0..3), positions level 0
+ * first: gamma's main 2.0.0.0, epsilon's main 2.0.0.1, and the migr02
+ * identities 2.1.3.0 (gamma) and 2.1.3.1 (epsilon), which support the
+ * connectivity of 2.1. (level 2).  Main-main and migr02-migr02 form; a migr02
+ * identity and the other system's main do not. */
+static void willing_usecases18(void **state)
+{
+    (void)state;
+    const int gamma_p[] = { 0, 0, 0, 2 }, eps_p[] = { 1, 0, 0, 2 };
+    const int gamma_m[] = { 0, 3, 1, 2 }, eps_m[] = { 1, 3, 1, 2 };
+    assert_true(idm_willing(0, gamma_p, eps_p, 4) && idm_willing(0, eps_p, gamma_p, 4));
+    assert_true(idm_willing(2, gamma_m, eps_m, 4) && idm_willing(2, eps_m, gamma_m, 4));
+    assert_true(idm_willing(0, gamma_p, eps_m, 4));            /* a main identity is always willing */
+    assert_false(idm_willing(2, eps_m, gamma_p, 4));           /* 2.0. is not 2.1. */
+    assert_false(idm_willing(2, gamma_m, eps_p, 4));
+    assert_true(idm_willing(4, gamma_m, eps_p, 4));            /* the whole network */
+    assert_false(idm_willing(3, gamma_m, (const int[]){ 0, 0, 0, 1 }, 4));   /* another top g-node */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(delta_arc_indices),
         cmocka_unit_test(gnode_duplication),
         cmocka_unit_test(arc_removal_cascade),
+        cmocka_unit_test(willing_usecases18),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,7 +122,12 @@ static void connectivity_identity_and_destroy(void **state)
     qspn_fp fp0;
     assert_int_equal(qspn_get_fingerprint(sim_manager(s, B), 0, &fp0), QSPN_OK);
     fp0.eld[0] = QSPN_NULL_ELDERSHIP;
+    int from = -1, to = -1;
+    qspn_connectivity_levels(sim_manager(s, B), &from, &to);
+    assert_true(from == 0 && to == 0);                   /* a main identity */
     assert_true(qspn_make_connectivity(sim_manager(s, B), 1, 1, &virt, NULL, NULL, &fp0));
+    qspn_connectivity_levels(sim_manager(s, B), &from, &to);
+    assert_true(from == 1 && to == 1);
     assert_true(sim_converge(s, false));
     /* neighbours withdrew (0,1) and learnt the virtual (0,4) */
     assert_int_equal(best_cost(s, A, 0, 1), 0);
