@@ -35,7 +35,8 @@ storyline: deps
 	$(MAKE) all
 	$(BUILD)/harness/qspn-harness run $(HARNESS_ARGS) \
 	  --qspnd $(BUILD)/qspn/daemon/qspnd --qspnctl $(BUILD)/qspn/cli/qspnctl \
-	  --artifacts $(BUILD)/harness-artifacts/storyline
+	  --artifacts $(BUILD)/harness-artifacts/storyline --pictures $(BUILD)/storyline-pictures \
+	  --picture-path alfa:epsilon
 
 replay: deps
 	$(MAKE) all

@@ -25,7 +25,7 @@ static const char USAGE[] =
   "  qspn-harness run --world FILE --steps FILE --expected DIR\n"
   "                   (--qspnd PATH --qspnctl PATH | --replay-documented SEQUENCE_SH)\n"
   "                   [--only SPEC] [--stop-at STEP] [--pings all|quiescent|none] [--dump-dir DIR]\n"
-  "                   [--artifacts DIR] [--deadline S] [--start-deadline S] [--max-seconds S]\n"
+  "                   [--pictures DIR [--picture-path SRC:DST]] [--artifacts DIR] [--deadline S] [--start-deadline S] [--max-seconds S]\n"
   "                   [--strict] [--keep] [-v]\n"
   "  qspn-harness sweep            remove what dead harness runs left (netns qh<pid>-*, daemons, ...)\n"
   "  qspn-harness normalise [-s] [FILE]   normalise a dump like normalise.sh [-s]\n"
@@ -50,6 +50,12 @@ static const char USAGE[] =
   "                         not marked intermediate), none\n"
   "  --dump-dir DIR         write every namespace's raw and normalised state after every step\n"
   "                         (DIR/<id>-<slug>/<ns>.raw.txt, .norm.txt)\n"
+  "  --pictures DIR         at every quiescent checkpoint that passes, draw the live state\n"
+  "                         (systems, identities, identity-arcs coloured by g-node, and the\n"
+  "                         path a packet takes from the first to the last running system\n"
+  "                         through the kernels' tables) as DIR/<id>-<slug>.svg (graphviz dot)\n"
+  "  --picture-path SRC:DST the two systems whose path the pictures draw (default: the first\n"
+  "                         and the last system of the world that run a qspnd)\n"
   "  --artifacts DIR        where failure artifacts go (default ./harness-artifacts)\n"
   "  --deadline S           per-checkpoint deadline (default 20)\n"
   "  --start-deadline S     time for a qspnd to create its FIFOs (default 20)\n"
@@ -77,9 +83,11 @@ static int
 parse_args(int argc, char **argv, HnOpts *o, gboolean *semantic, const char **file)
 {
   static const char *const names[] = { "--world", "--steps", "--only", "--expected", "--qspnd", "--qspnctl",
-                                       "--artifacts", "--replay-documented", "--dump-dir", "--stop-at", NULL };
+                                       "--artifacts", "--replay-documented", "--dump-dir", "--stop-at",
+                                       "--pictures", "--picture-path", NULL };
   const char **fields[] = { &o->world_path, &o->steps_path, &o->only, &o->expected, &o->qspnd, &o->qspnctl,
-                            &o->artifacts, &o->replay, &o->dump_dir, &o->stop_at };
+                            &o->artifacts, &o->replay, &o->dump_dir, &o->stop_at,
+                            &o->pictures, &o->picture_path };
   static const char *const nums[] = { "--deadline", "--start-deadline", "--max-seconds", NULL };
   double *nfields[] = { &o->deadline, &o->start_deadline, &o->max_seconds };
   for (int i = 2; i < argc; i++) {

@@ -2,6 +2,7 @@
  * run the steps, report one line per step, end with T1/T2 and the totals. */
 #define _GNU_SOURCE
 #include "run.h"
+#include "picture.h"
 
 #include "normalise.h"
 #include "parse.h"
@@ -126,6 +127,17 @@ hn_inputs_load(HnOpts *o, HnRun *r, gboolean **selected, int *last, gboolean for
     }
     *last = MIN(*last, s);
   }
+  if (o->picture_path) {
+    char **e = g_strsplit(o->picture_path, ":", -1);
+    gboolean good = g_strv_length(e) == 2 && strcmp(e[0], e[1]) && hn_world_system(r->world, e[0]) &&
+                    hn_world_system(r->world, e[1]);
+    g_strfreev(e);
+    if (!good || !o->pictures) {
+      g_set_error(error, HN_ERR, 1, "--picture-path: %s", !o->pictures ? "needs --pictures DIR"
+                  : "give two different systems of the world as SRC:DST");
+      return FALSE;
+    }
+  }
   if (o->replay && !(r->replay = hn_replay_load(o->replay, error)))
     return FALSE;
   if (!o->expected) {
@@ -163,6 +175,21 @@ has_pings(HnRun *r, HnStep *st)
 }
 
 static void
+draw(HnRun *r, HnStep *st, GString *detail)
+{
+  GString *why = g_string_new(NULL);
+  char *svg = NULL;
+  if (hn_picture(r, st, r->o->pictures, &svg, why)) {
+    g_string_append_printf(detail, "; picture %s", svg);
+    r->pictures++;
+  } else {
+    g_string_append_printf(detail, "; %s", why->str);   /* a missing picture fails nothing */
+  }
+  g_free(svg);
+  g_string_free(why, TRUE);
+}
+
+static void
 run_step(HnRun *r, HnStep *st, gboolean selected)
 {
   GString *why = g_string_new(NULL), *detail = g_string_new(NULL);
@@ -170,6 +197,11 @@ run_step(HnRun *r, HnStep *st, gboolean selected)
   gboolean ok = hn_actions_run(r, st, why);
   if (selected) {
     ok = hn_checkpoint(r, st, ok ? NULL : why->str, detail, &secs);
+    gboolean quiescent = !st->intermediate && (st->check_all || st->checks->len > 0);
+    r->quiescent_total += quiescent;
+    r->quiescent_ok += quiescent && ok;
+    if (ok && quiescent && r->o->pictures)
+      draw(r, st, detail);
     if (ok)
       ok = hn_step_pings(r, st, detail);
     else if (has_pings(r, st))
@@ -237,6 +269,10 @@ finish(HnRun *r, gboolean built, gboolean stopped)
     printf("watchdog: --max-seconds %.0f elapsed; cleaned up\n", o->max_seconds);
   else if (hn_interrupted)
     printf("interrupted: cleaned up\n");
+  if (r->quiescent_total)
+    printf("quiescent checkpoints: %u/%u equal to the documented state\n", r->quiescent_ok, r->quiescent_total);
+  if (o->pictures)
+    printf("pictures: %u in %s\n", r->pictures, o->pictures);
   printf("pings: %u/%u ok\n", r->pings_ok, r->pings_total);
   printf("%d passed, %d failed\n", r->passed, r->failed);
   return hn_interrupted ? 130 : (r->failed == 0 ? 0 : 1);

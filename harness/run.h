@@ -15,7 +15,7 @@ typedef enum { HN_PINGS_ALL = 0, HN_PINGS_QUIESCENT, HN_PINGS_NONE } HnPingsMode
 
 typedef struct {
   const char *world_path, *steps_path, *only, *expected, *qspnd, *qspnctl, *artifacts, *replay;
-  const char *dump_dir, *stop_at;
+  const char *dump_dir, *stop_at, *pictures, *picture_path;
   double deadline, start_deadline, max_seconds;
   gboolean keep, verbose, strict;
   HnPingsMode pings;
@@ -41,6 +41,8 @@ typedef struct {
   gboolean idns_option;   /* qspnd --help mentions --identity-ns-prefix */
   GPtrArray *bg;          /* HnBg*: background ctls of the current step */
   guint bg_seq;
+  guint pictures;         /* SVGs written */
+  guint quiescent_ok, quiescent_total;   /* selected non-intermediate checkpoints */
 } HnRun;
 
 /* run.c */
