@@ -167,6 +167,8 @@ hn_inputs_free(HnRun *r)
   r->world = NULL;
 }
 
+#define HN_UNSELECTED_QUIET 0.3   /* seconds without change: quiescent */
+
 static gboolean
 has_pings(HnRun *r, HnStep *st)
 {
@@ -209,10 +211,15 @@ run_step(HnRun *r, HnStep *st, gboolean selected)
   } else if (!ok) {
     g_string_append(detail, hn_tidy(why));
     secs = hn_now() - ts;
-  } else if (has_pings(r, st)) {
-    g_string_append(detail, "checkpoint not selected");
-    ok = hn_step_pings(r, st, detail);
   } else {
+    /* not selected: the next steps need the state this one leads to, so
+     * await quiescence (whatever its checkpoint would say); no pings */
+    if (st->settle || st->check_all || st->checks->len > 0) {
+      HnStep quiet = *st;
+      quiet.settle = TRUE;
+      quiet.settle_quiet = st->settle ? st->settle_quiet : HN_UNSELECTED_QUIET;
+      hn_checkpoint(r, &quiet, NULL, detail, &secs);
+    }
     g_string_free(why, TRUE);
     g_string_free(detail, TRUE);
     return; /* nothing to report */
