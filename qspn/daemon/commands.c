@@ -73,15 +73,23 @@ typedef struct {
 static void ask_main_id(qsys *s, main_id_call *c);
 static void real_arc_done(qsys *s, void *user);
 
-static void on_main_id(qsys *s, void *user, const nmsg *reply)
+/* The accepted arc of the call, or NULL after answering (and freeing c). */
+static qreal *call_real(qsys *s, main_id_call *c)
 {
-    main_id_call *c = user;
     qreal *r = qsys_real(s, c->arc);
     if (!r) {
         control_request_reply(c->req, false, NULL, "the arc went away");
         g_free(c);
-        return;
     }
+    return r;
+}
+
+static void on_main_id(qsys *s, void *user, const nmsg *reply)
+{
+    main_id_call *c = user;
+    qreal *r = call_real(s, c);
+    if (!r)
+        return;
     if (!reply || reply->u.reply.status != NMSG_ST_OK) {
         if (++c->tries < MAIN_ID_TRIES && nbr_find_by_id(s->nbr, c->arc)) {
             ask_main_id(s, c);
@@ -103,12 +111,9 @@ static void on_main_id(qsys *s, void *user, const nmsg *reply)
 static void real_arc_done(qsys *s, void *user)
 {
     main_id_call *c = user;
-    qreal *r = qsys_real(s, c->arc);
-    if (!r) {
-        control_request_reply(c->req, false, NULL, "the arc went away");
-        g_free(c);
+    qreal *r = call_real(s, c);
+    if (!r)
         return;
-    }
     qsys_retry_parked(s);
     char mine[24], peer[24], ll[NTK_STRLEN];
     nmsg_mac_format(&nbr_nic_at(s->nbr, r->nic)->mac, mine, sizeof mine);
