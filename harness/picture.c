@@ -311,6 +311,11 @@ hn_picture(HnRun *r, HnStep *st, const char *dir, char **svg_out, GString *why)
       g_free(out);
       continue;
     }
+    /* the state behind the picture, for jq and for the schema tests */
+    char *jdir = g_strdup_printf("%s/%s-%s", dir, st->id, st->slug), *jname = g_strdup_printf("%s.json", ns->name);
+    hn_save(jdir, jname, out);
+    g_free(jdir);
+    g_free(jname);
     JsonParser *jp = json_parser_new();
     if (json_parser_load_from_data(jp, out, -1, NULL) && JSON_NODE_HOLDS_OBJECT(json_parser_get_root(jp))) {
       collect_identities(r, ns, json_node_get_object(json_parser_get_root(jp)), &p, arcs);

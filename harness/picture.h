@@ -9,7 +9,8 @@
 
 #include "run.h"
 
-/* Writes DIR/<id>-<slug>.dot and .svg (dot -Tsvg).  TRUE and *svg (newly
+/* Writes DIR/<id>-<slug>.dot and .svg (dot -Tsvg), and each system's
+ * `show --json` as DIR/<id>-<slug>/<system>.json.  TRUE and *svg (newly
  * allocated) on success; otherwise why says what went wrong. */
 gboolean hn_picture(HnRun *r, HnStep *st, const char *dir, char **svg, GString *why);
 

@@ -5,6 +5,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+/* Version of the JSON of `show --json` (docs/json-schema/show.json). */
+#define QSPND_SHOW_SCHEMA_VERSION 1
+
 #define JSTR(b, k, v) (json_builder_set_member_name(b, k), json_builder_add_string_value(b, v))
 #define JINT(b, k, v) (json_builder_set_member_name(b, k), json_builder_add_int_value(b, v))
 #define JBOOL(b, k, v) (json_builder_set_member_name(b, k), json_builder_add_boolean_value(b, v))
@@ -166,6 +169,26 @@ char *qsys_show_text(const qsys *s)
     return g_string_free(out, FALSE);
 }
 
+static void rules_json(const qns *ns, JsonBuilder *b)
+{
+    char name[TABLES_NAMELEN];
+    json_builder_set_member_name(b, "rules");
+    json_builder_begin_array(b);
+    for (guint i = 0; ns && i < ns->installed.rules->len; i++) {
+        const fib_rule *r = &g_array_index(ns->installed.rules, fib_rule, i);
+        qsys_table_name(ns->sys, r->table, name, sizeof name);
+        json_builder_begin_object(b);
+        JSTR(b, "table", name);
+        json_builder_set_member_name(b, "fwmark");
+        if (r->fwmark)
+            json_builder_add_int_value(b, r->fwmark);
+        else
+            json_builder_add_null_value(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
 static void identity_json(const qsys *s, const qid *q, JsonBuilder *b)
 {
     char a[NTK_STRLEN], ip[NTK_STRLEN];
@@ -204,6 +227,7 @@ static void identity_json(const qsys *s, const qid *q, JsonBuilder *b)
     if (q->ns)
         table_counts(q->ns, NULL, b);
     json_builder_end_array(b);
+    rules_json(q->ns, b);
     json_builder_set_member_name(b, "identity_arcs");
     json_builder_begin_array(b);
     for (guint i = 0; i < q->ident->arcs->len; i++) {
@@ -275,6 +299,9 @@ char *qsys_show_json(const qsys *s)
     char t[NTK_STRLEN], ip[NTK_STRLEN], line[KOP_STRLEN];
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
+    /* docs/json-schema/show.json; a new field keeps the version, a changed or
+     * removed one raises it */
+    JINT(b, "schema_version", QSPND_SHOW_SCHEMA_VERSION);
     json_builder_set_member_name(b, "netns");
     if (o->netns)
         json_builder_add_string_value(b, o->netns);

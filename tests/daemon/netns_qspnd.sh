@@ -1,5 +1,5 @@
 #!/bin/bash
-# netns_qspnd.sh QSPND QSPNCTL SHARED_DIR
+# netns_qspnd.sh QSPND QSPNCTL SHARED_DIR [SOURCE_ROOT]
 #
 # Root-only end-to-end test of qspnd in network namespaces of its own
 # (prefix qt-<pid>-), deleted at the end even on failure.  Exit 77 (skip) when
@@ -19,6 +19,7 @@ set -u
 QSPND=${1:?qspnd}
 CTL=${2:?qspnctl}
 SHARED=${3:?shared dir}
+ROOT=${4:-}   # the source tree: validate show --json against its schema
 # shellcheck source=netns_lib.sh
 . "$(dirname "$0")/netns_lib.sh"
 
@@ -51,6 +52,11 @@ compare_expected "$EXP/S01a-startup-alfa/alfa.txt" alfa
 out=$("$CTL" --control-dir "$CD" show_handlednics)
 [ "$out" = "handlednics: #0: eth1 = 00:16:3E:FD:E2:AA (has 169.254.69.30)." ] || fail "show_handlednics: $out"
 QSPN_CONTROL_DIR=$CD "$CTL" show --json | grep -q '"routes":18' || fail "show --json"
+if [ -n "$ROOT" ]; then   # the live document against docs/json-schema/show.json
+  "$CTL" --control-dir "$CD" show --json |
+    python3 "$ROOT/tests/json/check_show_schema.py" "$ROOT/docs/json-schema/show.json" - ||
+    fail "show --json does not follow docs/json-schema/show.json"
+fi
 
 # ---------------------------------------------------------------- 2. malformed commands
 before=$(dump)
