@@ -330,7 +330,7 @@ parse_settle_deadline(SCtx *c, char **wd, int nw)
   return TRUE;
 }
 
-/* actions that name systems: arc cut start restart kill quit admin wait */
+/* actions that name systems: arc cut start restart kill quit stop cont admin wait */
 static gboolean
 parse_simple_action(SCtx *c, const char *line, char **wd, int nw)
 {
@@ -344,6 +344,7 @@ parse_simple_action(SCtx *c, const char *line, char **wd, int nw)
     { "start", HN_ACT_START, 2, TRUE },     { "restart", HN_ACT_RESTART, 2, TRUE },
     { "kill", HN_ACT_KILL, 2, TRUE },       { "quit", HN_ACT_QUIT, 2, TRUE },
     { "admin", HN_ACT_ADMIN, 0, FALSE },    { "wait", HN_ACT_WAIT, 1, FALSE },
+    { "stop", HN_ACT_STOP, 2, TRUE },       { "cont", HN_ACT_CONT, 2, TRUE },
   };
   for (guint i = 0; i < G_N_ELEMENTS(T); i++) {
     if (strcmp(wd[0], T[i].word))
@@ -363,6 +364,68 @@ parse_simple_action(SCtx *c, const char *line, char **wd, int nw)
     return TRUE;
   }
   return SFAIL(c, "unknown directive %s", wd[0]);
+}
+
+static gboolean
+share_medium(const HnWorld *w, const char *a, const char *b)
+{
+  HnSystem *sa = hn_world_system(w, a), *sb = hn_world_system(w, b);
+  for (guint i = 0; i < sa->ifaces->len; i++)
+    for (guint j = 0; j < sb->ifaces->len; j++)
+      if (!strcmp(((HnIface *)g_ptr_array_index(sa->ifaces, i))->medium,
+                  ((HnIface *)g_ptr_array_index(sb->ifaces, j))->medium))
+        return TRUE;
+  return FALSE;
+}
+
+/* One netem parameter: "loss P%" (0 < P <= 100) or "delay Dms" (0 < D <=
+ * 10000); decimals allowed, nothing tc would read differently (no sign,
+ * exponent, other unit). */
+static gboolean
+netem_value_ok(const char *key, const char *value)
+{
+  gboolean loss = !strcmp(key, "loss");
+  const char *unit = loss ? "%" : "ms";
+  size_t n = strlen(value), u = strlen(unit);
+  if (n <= u || n > 32 || strcmp(value + n - u, unit))
+    return FALSE;
+  char *num = g_strndup(value, n - u);
+  double d;
+  gboolean ok = hn_parse_seconds(num, 0, loss ? 100 : 10000, &d);
+  g_free(num);
+  return ok;
+}
+
+/* netem A B loss P% [delay Dms] | netem A B delay Dms | netem A B off */
+static gboolean
+parse_netem(SCtx *c, char **wd, int nw)
+{
+  const char *usage = "usage: netem SYSTEM SYSTEM [loss P%] [delay Dms] (at least one) | netem SYSTEM SYSTEM off";
+  if (nw < 4 || (nw > 4 && (nw - 3) % 2) || nw > 7 || (nw == 4 && strcmp(wd[3], "off")))
+    return SFAIL(c, "%s", usage);
+  if (!need_sys(c, wd[1], FALSE) || !need_sys(c, wd[2], FALSE))
+    return FALSE;
+  if (!strcmp(wd[1], wd[2]))
+    return SFAIL(c, "netem %s %s: the same system twice", wd[1], wd[2]);
+  if (!share_medium(c->w, wd[1], wd[2]))
+    return SFAIL(c, "netem %s %s: no common medium", wd[1], wd[2]);
+  if (nw == 4) {
+    add_action(c, HN_ACT_NETEM, wd[1], wd[2], NULL);
+    return TRUE;
+  }
+  for (int i = 3; i < nw; i += 2) {
+    if (strcmp(wd[i], "loss") && strcmp(wd[i], "delay"))
+      return SFAIL(c, "netem: unknown parameter %s (loss or delay); %s", wd[i], usage);
+    if (i == 5 && !strcmp(wd[3], wd[5]))
+      return SFAIL(c, "netem: %s given twice", wd[i]);
+    if (!netem_value_ok(wd[i], wd[i + 1]))
+      return SFAIL(c, "netem: bad %s %s (%s)", wd[i], wd[i + 1],
+                   !strcmp(wd[i], "loss") ? "a percentage in (0, 100], e.g. 20%" : "milliseconds in (0, 10000], e.g. 30ms");
+  }
+  char *text = g_strjoinv(" ", wd + 3);
+  add_action(c, HN_ACT_NETEM, wd[1], wd[2], text);
+  g_free(text);
+  return TRUE;
 }
 
 static gboolean
@@ -390,6 +453,8 @@ parse_steps_line(SCtx *c, const char *line, char **wd, int nw)
     return parse_ping(c, wd, nw);
   if (!strcmp(wd[0], "deviation"))
     return parse_deviation(c, line);
+  if (!strcmp(wd[0], "netem"))
+    return parse_netem(c, wd, nw);
   if (!strcmp(wd[0], "intermediate")) {
     if (nw != 1)
       return SFAIL(c, "usage: intermediate");
