@@ -171,6 +171,9 @@ act_daemon(HnRun *r, HnStep *st, GPtrArray *acts, guint *i, GString *why)
     return TRUE;
   case HN_ACT_QUIT:
     return hn_daemon_quit(r, ns, why);
+  case HN_ACT_STOP:
+  case HN_ACT_CONT:
+    return hn_daemon_freeze(r, ns, a->kind == HN_ACT_STOP, why);
   case HN_ACT_ADMIN:
     return act_admin(r, acts, i, ns, why);
   case HN_ACT_CTL:
@@ -244,6 +247,10 @@ hn_actions_run(HnRun *r, HnStep *st, GString *why)
         g_string_append_printf(why, "line %d: %s", a->line, e->message);
         g_error_free(e);
       }
+    } else if (a->kind == HN_ACT_NETEM) { /* the medium, like arc/cut: also in replay mode */
+      ok = hn_netem_apply(r, a->a, a->b, a->text, why);
+      if (!ok)
+        g_string_append_printf(why, "(line %d)", a->line);
     } else if (!r->replay) {
       ok = act_daemon(r, st, acts, &i, why);
     } /* replay: daemon and administrator actions are replaced by the documented commands */

@@ -51,6 +51,9 @@ typedef enum {
   HN_ACT_CTL_REFUSED, /* a, b, text: qspnctl must fail with text in its output */
   HN_ACT_WAIT,    /* join the background ctls of the step */
   HN_ACT_AWAIT,   /* a, b, text: poll qspnctl b until its output contains text */
+  HN_ACT_STOP,    /* a: SIGSTOP its qspnd (frozen, not dead) */
+  HN_ACT_CONT,    /* a: SIGCONT it */
+  HN_ACT_NETEM,   /* a, b systems, text = tc netem parameters ("loss 20% delay 30ms"), NULL = off */
 } HnActionKind;
 
 typedef struct {

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "run.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -201,6 +202,46 @@ hn_daemon_kill9(HnRun *r, HnNs *ns)
   (void)r;
   hn_ns_daemon_kill(ns, 0);
   ns->killed = TRUE;
+}
+
+/* 'T' (stopped) or another state letter of /proc/PID/stat, 0 if unreadable */
+static char
+proc_state(GPid pid)
+{
+  char *path = g_strdup_printf("/proc/%d/stat", (int)pid), *stat = NULL;
+  char state = 0;
+  if (g_file_get_contents(path, &stat, NULL, NULL)) {
+    const char *paren = strrchr(stat, ')'); /* the command name may hold blanks */
+    if (paren && paren[1] == ' ')
+      state = paren[2];
+  }
+  g_free(stat);
+  g_free(path);
+  return state;
+}
+
+gboolean
+hn_daemon_freeze(HnRun *r, HnNs *ns, gboolean stop, GString *why)
+{
+  const char *what = stop ? "stop" : "cont";
+  if (!hn_ns_daemon_alive(ns)) {
+    g_string_append_printf(why, "%s %s: qspnd not running; ", what, ns->name);
+    return FALSE;
+  }
+  if (kill(ns->pid, stop ? SIGSTOP : SIGCONT) < 0) {
+    g_string_append_printf(why, "%s %s: kill(%d): %s; ", what, ns->name, (int)ns->pid, g_strerror(errno));
+    return FALSE;
+  }
+  double end = hn_now() + r->o->deadline;
+  while (!hn_interrupted && hn_now() < end) {
+    char state = proc_state(ns->pid);
+    if (stop ? state == 'T' : (state != 'T' && state != 0))
+      return TRUE;
+    hn_sleep(0.01);
+  }
+  g_string_append_printf(why, "%s %s: qspnd (pid %d) not %s after %.0fs; ", what, ns->name, (int)ns->pid,
+                         stop ? "stopped" : "running again", r->o->deadline);
+  return FALSE;
 }
 
 void

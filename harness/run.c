@@ -194,6 +194,15 @@ draw(HnRun *r, HnStep *st, GString *detail)
 static void
 run_step(HnRun *r, HnStep *st, gboolean selected)
 {
+  const char *unplayable = NULL;
+  if (hn_netem_step_unavailable(r, st, &unplayable)) {
+    /* a visible skip, never a silent pass: the run exits 77 unless something failed */
+    char *d = g_strdup_printf("netem unavailable: %s", unplayable);
+    hn_report_line(st->id, st->slug, "SKIPPED", d, -1);
+    g_free(d);
+    r->skipped++;
+    return;
+  }
   GString *why = g_string_new(NULL), *detail = g_string_new(NULL);
   double ts = hn_now(), secs = 0;
   gboolean ok = hn_actions_run(r, st, why);
@@ -281,8 +290,11 @@ finish(HnRun *r, gboolean built, gboolean stopped)
   if (o->pictures)
     printf("pictures: %u in %s\n", r->pictures, o->pictures);
   printf("pings: %u/%u ok\n", r->pings_ok, r->pings_total);
-  printf("%d passed, %d failed\n", r->passed, r->failed);
-  return hn_interrupted ? 130 : (r->failed == 0 ? 0 : 1);
+  if (r->skipped)
+    printf("%d passed, %d failed, %d skipped\n", r->passed, r->failed, r->skipped);
+  else
+    printf("%d passed, %d failed\n", r->passed, r->failed);
+  return hn_interrupted ? 130 : r->failed ? 1 : r->skipped ? 77 : 0;
 }
 
 int
@@ -333,6 +345,7 @@ hn_cmd_run(HnOpts *o)
   if (r.bg)
     g_ptr_array_free(r.bg, TRUE);
   hn_bed_free(r.bed);
+  hn_netem_free(r.netem);
   hn_inputs_free(&r);
   g_free(sel);
   g_free(r.art_dir);

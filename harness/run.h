@@ -27,6 +27,8 @@ typedef struct {
   int line;
 } HnBg;
 
+typedef struct HnNetem HnNetem;
+
 typedef struct {
   HnOpts *o;
   HnWorld *world;
@@ -35,7 +37,7 @@ typedef struct {
   HnReplay *replay;
   HnPingList *doc_pings;  /* expected/PINGS.txt, NULL if absent */
   char *art_dir;          /* created lazily */
-  int passed, failed;
+  int passed, failed, skipped;  /* skipped: steps the kernel cannot play (netem) */
   guint pings_ok, pings_total;
   gboolean any_daemon;
   gboolean idns_option;   /* qspnd --help mentions --identity-ns-prefix */
@@ -43,6 +45,7 @@ typedef struct {
   guint bg_seq;
   guint pictures;         /* SVGs written */
   guint quiescent_ok, quiescent_total;   /* selected non-intermediate checkpoints */
+  HnNetem *netem;         /* netem.c state, NULL until a netem directive */
 } HnRun;
 
 /* run.c */
@@ -60,6 +63,9 @@ int hn_cmd_run(HnOpts *o);
 gboolean hn_daemon_start(HnRun *r, HnNs *ns, GString *why);
 gboolean hn_daemon_quit(HnRun *r, HnNs *ns, GString *why);
 void hn_daemon_kill9(HnRun *r, HnNs *ns);
+/* SIGSTOP (stop) or SIGCONT (!stop) to the daemon's recorded PID, then wait
+ * until /proc says it is stopped / running again. */
+gboolean hn_daemon_freeze(HnRun *r, HnNs *ns, gboolean stop, GString *why);
 /* qspnctl --control-dir DIR --timeout 5 COMMAND (shell words). */
 gboolean hn_qspnctl(HnRun *r, HnNs *ns, const char *command, char **out);
 /* The same in the background, output to out_file. */
@@ -84,6 +90,14 @@ void hn_dump_dir_write(HnRun *r, HnStep *st, HnNs **nss, guint n, char **raw);
 gboolean hn_step_pings(HnRun *r, HnStep *st, GString *detail);
 /* Global address of the main identity from `qspnctl show --json` (NULL if none). */
 char *hn_main_global_address(const char *json);
+
+/* netem.c: loss/delay between two systems (params NULL = off), on the hub
+ * ports of their interfaces; docs/harness.md. */
+gboolean hn_netem_available(HnRun *r, const char **why);
+gboolean hn_netem_apply(HnRun *r, const char *a, const char *b, const char *params, GString *why);
+/* Does step st use netem on a kernel without it?  (*why: the reason) */
+gboolean hn_netem_step_unavailable(HnRun *r, const HnStep *st, const char **why);
+void hn_netem_free(HnNetem *n);
 
 /* final.c */
 gboolean hn_final_quit_all(HnRun *r);

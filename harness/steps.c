@@ -1,6 +1,6 @@
-/* steps.c -- the steps file parser (format: topologies/README.md), step
- * selection (--only) and documented deviations.  Every error is
- * "<file>:<line>: message", found before anything is created. */
+/* steps.c -- the steps file parser (format: topologies/README.md).  Every
+ * error is "<file>:<line>: message", found before anything is created.
+ * Selection (--only) and deviations: steps_use.c. */
 #include "config.h"
 #include "parse.h"
 
@@ -330,7 +330,7 @@ parse_settle_deadline(SCtx *c, char **wd, int nw)
   return TRUE;
 }
 
-/* actions that name systems: arc cut start restart kill quit admin wait */
+/* actions that name systems: arc cut start restart kill quit stop cont admin wait */
 static gboolean
 parse_simple_action(SCtx *c, const char *line, char **wd, int nw)
 {
@@ -344,6 +344,7 @@ parse_simple_action(SCtx *c, const char *line, char **wd, int nw)
     { "start", HN_ACT_START, 2, TRUE },     { "restart", HN_ACT_RESTART, 2, TRUE },
     { "kill", HN_ACT_KILL, 2, TRUE },       { "quit", HN_ACT_QUIT, 2, TRUE },
     { "admin", HN_ACT_ADMIN, 0, FALSE },    { "wait", HN_ACT_WAIT, 1, FALSE },
+    { "stop", HN_ACT_STOP, 2, TRUE },       { "cont", HN_ACT_CONT, 2, TRUE },
   };
   for (guint i = 0; i < G_N_ELEMENTS(T); i++) {
     if (strcmp(wd[0], T[i].word))
@@ -363,6 +364,68 @@ parse_simple_action(SCtx *c, const char *line, char **wd, int nw)
     return TRUE;
   }
   return SFAIL(c, "unknown directive %s", wd[0]);
+}
+
+static gboolean
+share_medium(const HnWorld *w, const char *a, const char *b)
+{
+  HnSystem *sa = hn_world_system(w, a), *sb = hn_world_system(w, b);
+  for (guint i = 0; i < sa->ifaces->len; i++)
+    for (guint j = 0; j < sb->ifaces->len; j++)
+      if (!strcmp(((HnIface *)g_ptr_array_index(sa->ifaces, i))->medium,
+                  ((HnIface *)g_ptr_array_index(sb->ifaces, j))->medium))
+        return TRUE;
+  return FALSE;
+}
+
+/* One netem parameter: "loss P%" (0 < P <= 100) or "delay Dms" (0 < D <=
+ * 10000); decimals allowed, nothing tc would read differently (no sign,
+ * exponent, other unit). */
+static gboolean
+netem_value_ok(const char *key, const char *value)
+{
+  gboolean loss = !strcmp(key, "loss");
+  const char *unit = loss ? "%" : "ms";
+  size_t n = strlen(value), u = strlen(unit);
+  if (n <= u || n > 32 || strcmp(value + n - u, unit))
+    return FALSE;
+  char *num = g_strndup(value, n - u);
+  double d;
+  gboolean ok = hn_parse_seconds(num, 0, loss ? 100 : 10000, &d);
+  g_free(num);
+  return ok;
+}
+
+/* netem A B loss P% [delay Dms] | netem A B delay Dms | netem A B off */
+static gboolean
+parse_netem(SCtx *c, char **wd, int nw)
+{
+  const char *usage = "usage: netem SYSTEM SYSTEM [loss P%] [delay Dms] (at least one) | netem SYSTEM SYSTEM off";
+  if (nw < 4 || (nw > 4 && (nw - 3) % 2) || nw > 7 || (nw == 4 && strcmp(wd[3], "off")))
+    return SFAIL(c, "%s", usage);
+  if (!need_sys(c, wd[1], FALSE) || !need_sys(c, wd[2], FALSE))
+    return FALSE;
+  if (!strcmp(wd[1], wd[2]))
+    return SFAIL(c, "netem %s %s: the same system twice", wd[1], wd[2]);
+  if (!share_medium(c->w, wd[1], wd[2]))
+    return SFAIL(c, "netem %s %s: no common medium", wd[1], wd[2]);
+  if (nw == 4) {
+    add_action(c, HN_ACT_NETEM, wd[1], wd[2], NULL);
+    return TRUE;
+  }
+  for (int i = 3; i < nw; i += 2) {
+    if (strcmp(wd[i], "loss") && strcmp(wd[i], "delay"))
+      return SFAIL(c, "netem: unknown parameter %s (loss or delay); %s", wd[i], usage);
+    if (i == 5 && !strcmp(wd[3], wd[5]))
+      return SFAIL(c, "netem: %s given twice", wd[i]);
+    if (!netem_value_ok(wd[i], wd[i + 1]))
+      return SFAIL(c, "netem: bad %s %s (%s)", wd[i], wd[i + 1],
+                   !strcmp(wd[i], "loss") ? "a percentage in (0, 100], e.g. 20%" : "milliseconds in (0, 10000], e.g. 30ms");
+  }
+  char *text = g_strjoinv(" ", wd + 3);
+  add_action(c, HN_ACT_NETEM, wd[1], wd[2], text);
+  g_free(text);
+  return TRUE;
 }
 
 static gboolean
@@ -390,6 +453,8 @@ parse_steps_line(SCtx *c, const char *line, char **wd, int nw)
     return parse_ping(c, wd, nw);
   if (!strcmp(wd[0], "deviation"))
     return parse_deviation(c, line);
+  if (!strcmp(wd[0], "netem"))
+    return parse_netem(c, wd, nw);
   if (!strcmp(wd[0], "intermediate")) {
     if (nw != 1)
       return SFAIL(c, "usage: intermediate");
@@ -466,124 +531,3 @@ hn_steps_load(const char *path, const HnWorld *w, GError **error)
   return st;
 }
 
-static gboolean
-select_item(const HnSteps *s, const char *item, gboolean *selected, GError **error)
-{
-  const char *dash = strchr(item, '-');
-  if (dash) {
-    char *a_id = g_strndup(item, dash - item);
-    int a = hn_steps_index(s, a_id), b = hn_steps_index(s, dash + 1);
-    g_free(a_id);
-    if (a < 0 || b < 0 || b < a) {
-      g_set_error(error, HN_ERR, 1, "--only: bad step range %s (steps of %s)", item, s->path);
-      return FALSE;
-    }
-    for (int i = a; i <= b; i++)
-      selected[i] = TRUE;
-    return TRUE;
-  }
-  int a = hn_steps_index(s, item);
-  if (a >= 0) {
-    selected[a] = TRUE;
-    return TRUE;
-  }
-  /* a prefix such as "S01" selects S01a, S01b, ... */
-  gboolean any = FALSE;
-  for (guint i = 0; i < s->steps->len; i++)
-    if (g_str_has_prefix(((HnStep *)g_ptr_array_index(s->steps, i))->id, item))
-      selected[i] = any = TRUE;
-  if (!any)
-    g_set_error(error, HN_ERR, 1, "--only: unknown step %s (steps of %s)", item, s->path);
-  return any;
-}
-
-gboolean
-hn_steps_select(const HnSteps *s, const char *spec, gboolean *selected, GError **error)
-{
-  guint n = s->steps->len;
-  gboolean all = !spec || !strcmp(spec, "all");
-  for (guint i = 0; i < n; i++)
-    selected[i] = all;
-  if (all)
-    return TRUE;
-  if (!*spec || strlen(spec) > 1024) {
-    g_set_error(error, HN_ERR, 1, "--only: empty or longer than 1024 characters");
-    return FALSE;
-  }
-  char **parts = g_strsplit(spec, ",", -1);
-  gboolean ok = TRUE;
-  for (char **p = parts; *p && ok; p++) {
-    char *item = g_strstrip(*p);
-    if (!*item || !strcmp(item, "-")) {
-      g_set_error(error, HN_ERR, 1, "--only \"%s\": empty item (use e.g. S01a-S01f,S10c or all)", spec);
-      ok = FALSE;
-    } else {
-      ok = select_item(s, item, selected, error);
-    }
-  }
-  g_strfreev(parts);
-  return ok;
-}
-
-#define HN_ROUTES_SECTION "### ip route show table all"
-
-/* One deviation on the dump's lines: a replacement (every occurrence), a
- * removal (one occurrence: the original sometimes wrote a line twice) or an
- * addition (into the routes section).  FALSE when it applies to nothing. */
-static gboolean
-apply_one(GPtrArray *lines, const HnDeviation *d)
-{
-  if (!*d->from) {
-    for (guint i = 0; i < lines->len; i++)
-      if (!strcmp(g_ptr_array_index(lines, i), HN_ROUTES_SECTION)) {
-        g_ptr_array_insert(lines, (gint)i + 1, g_strdup(d->to));
-        return TRUE;
-      }
-    return FALSE;
-  }
-  guint hits = 0;
-  for (guint i = 0; i < lines->len; i++) {
-    if (strcmp(g_ptr_array_index(lines, i), d->from))
-      continue;
-    hits++;
-    if (!*d->to) {
-      g_ptr_array_remove_index(lines, i);
-      break;
-    }
-    g_free(g_ptr_array_index(lines, i));
-    g_ptr_array_index(lines, i) = g_strdup(d->to);
-  }
-  return hits > 0;
-}
-
-char *
-hn_apply_deviations(const HnStep *step, const char *ns, const char *text, const char *path, guint *applied,
-                    GError **error)
-{
-  char **split = g_strsplit(text, "\n", -1);
-  GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
-  for (int i = 0; split[i]; i++)
-    g_ptr_array_add(lines, split[i]);
-  g_free(split);                       /* the strings now belong to lines */
-  *applied = 0;
-  gboolean ok = TRUE;
-  for (guint j = 0; ok && j < step->deviations->len; j++) {
-    HnDeviation *d = g_ptr_array_index(step->deviations, j);
-    if (strcmp(d->ns, ns))
-      continue;
-    if (!apply_one(lines, d)) {
-      if (*d->from)
-        g_set_error(error, HN_ERR, 1, "deviation of line %d (step %s, %s) matches no line of %s: \"%s\"", d->line,
-                    step->id, ns, path, d->from);
-      else
-        g_set_error(error, HN_ERR, 1, "deviation of line %d (step %s, %s): %s has no section \"%s\"", d->line,
-                    step->id, ns, path, HN_ROUTES_SECTION);
-      ok = FALSE;
-    }
-    (*applied)++;
-  }
-  g_ptr_array_add(lines, NULL);
-  char *res = ok ? g_strjoinv("\n", (char **)lines->pdata) : NULL;
-  g_ptr_array_free(lines, TRUE);
-  return res;
-}

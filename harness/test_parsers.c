@@ -173,6 +173,8 @@ test_steps_good(void **state)
                       "  deviation alfa \"unreachable 10.0.0.41 table t\" => \"\"\n"
                       "  ping rho 10.0.0.41 fail\n  ping-all\n"
                       "step S02 two\n  cut alfa beta\n  kill alfa\n  restart alfa\n  settle 0.5\n"
+                      "  stop alfa\n  cont alfa\n  netem alfa beta loss 20% delay 30ms\n"
+                      "  netem beta alfa delay 0.5ms\n  netem alfa beta off\n"
                       "step S03 three\n  check alfa\n  # the pages leave this route out\n"
                       "  deviation alfa \"\" => \"unreachable 10.0.0.40 table t\"\n",
                       -1);
@@ -202,6 +204,18 @@ test_steps_good(void **state)
   assert_true(((HnPing *)g_ptr_array_index(a->pings, 1))->all);
   assert_true(b->settle && b->settle_quiet == 0.5);
   assert_int_equal(((HnAction *)g_ptr_array_index(b->actions, 0))->kind, HN_ACT_CUT);
+  assert_int_equal(b->actions->len, 8);
+  assert_int_equal(((HnAction *)g_ptr_array_index(b->actions, 3))->kind, HN_ACT_STOP);
+  assert_int_equal(((HnAction *)g_ptr_array_index(b->actions, 4))->kind, HN_ACT_CONT);
+  HnAction *netem = g_ptr_array_index(b->actions, 5);
+  assert_int_equal(netem->kind, HN_ACT_NETEM);
+  assert_string_equal(netem->a, "alfa");
+  assert_string_equal(netem->b, "beta");
+  assert_string_equal(netem->text, "loss 20% delay 30ms");
+  assert_string_equal(((HnAction *)g_ptr_array_index(b->actions, 6))->text, "delay 0.5ms");
+  netem = g_ptr_array_index(b->actions, 7);
+  assert_int_equal(netem->kind, HN_ACT_NETEM);
+  assert_null(netem->text); /* off */
   /* deviations: the documented line replaced; one that matches nothing is an error */
   guint n = 0;
   char *out = hn_apply_deviations(a, "alfa", "x\n10.0.0.23 via 1.2.3.4 dev eth1 src 10.0.0.22\ny\n", "f.txt", &n, &e);
@@ -280,6 +294,41 @@ test_steps_rejects(void **state)
   steps_rejects(w, "step S01 x\n ping alfa 10.0.0.300 ok\n check all\n", -1, 2, "bad IPv4");
   steps_rejects(w, "step S01 x\n ping alfa 10.0.0.3 maybe\n check all\n", -1, 2, "usage: ping");
   steps_rejects(w, "step S01 x\n ping zeta 10.0.0.3 ok\n check all\n", -1, 2, "unknown system zeta");
+  /* stop / cont: one system that runs qspnd */
+  steps_rejects(w, "step S01 x\n stop\n settle\n", -1, 2, "usage: stop SYSTEM");
+  steps_rejects(w, "step S01 x\n stop alfa beta\n settle\n", -1, 2, "usage: stop SYSTEM");
+  steps_rejects(w, "step S01 x\n cont zeta\n settle\n", -1, 2, "unknown system zeta");
+  steps_rejects(w, "step S01 x\n stop rho\n settle\n", -1, 2, "no qspnd line");
+  /* netem: arity, systems, parameters */
+  const char *bad_netem[][2] = {
+    { "netem alfa beta", "usage: netem" },
+    { "netem alfa beta loss", "usage: netem" },
+    { "netem alfa beta on", "usage: netem" },
+    { "netem alfa beta off now", "usage: netem" },
+    { "netem alfa beta loss 20% delay", "usage: netem" },
+    { "netem alfa beta loss 1% delay 1ms loss 2%", "usage: netem" },
+    { "netem zeta beta loss 20%", "unknown system zeta" },
+    { "netem alfa alfa loss 20%", "the same system twice" },
+    { "netem alfa rho loss 20%", "no common medium" },
+    { "netem alfa beta jitter 5ms", "unknown parameter jitter" },
+    { "netem alfa beta loss 20% loss 30%", "loss given twice" },
+    { "netem alfa beta loss 20", "bad loss 20" },
+    { "netem alfa beta loss 101%", "bad loss 101%" },
+    { "netem alfa beta loss 0%", "bad loss 0%" },
+    { "netem alfa beta loss -5%", "bad loss -5%" },
+    { "netem alfa beta loss nan%", "bad loss nan%" },
+    { "netem alfa beta loss %", "bad loss %" },
+    { "netem alfa beta delay 30", "bad delay 30" },
+    { "netem alfa beta delay 30s", "bad delay 30s" },
+    { "netem alfa beta delay 1e3ms", "bad delay 1e3ms" },
+    { "netem alfa beta delay 10001ms", "bad delay 10001ms" },
+    { "netem alfa beta delay 0ms", "bad delay 0ms" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bad_netem); i++) {
+    char *t = g_strdup_printf("step S01 x\n %s\n settle\n", bad_netem[i][0]);
+    steps_rejects(w, t, -1, 2, bad_netem[i][1]);
+    g_free(t);
+  }
   /* deviations: syntax, reason, a compared namespace */
   steps_rejects(w, "step S01 x\n check all\n deviation alfa \"a\" => \"b\"\n", -1, 3, "without a reason");
   steps_rejects(w, "step S01 x\n check all\n # why\n deviation alfa \"a\" \"b\"\n", -1, 4, "usage: deviation");

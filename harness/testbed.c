@@ -533,6 +533,7 @@ hn_ns_daemon_kill(HnNs *ns, double grace)
     return;
   if (grace > 0) {
     kill(ns->pid, SIGTERM);
+    kill(ns->pid, SIGCONT); /* a daemon left stopped (stop directive) must see it */
     double end = hn_now() + grace;
     while (hn_now() < end && hn_ns_daemon_alive(ns)) {
       struct timespec ts = { 0, 20 * 1000 * 1000 };

@@ -3,13 +3,15 @@
 # harness's general directives and options, asserting the report lines:
 #   1. tests/integration/directives.steps (settle, ping ok/fail, cut/arc on filter and
 #      flat media, several media and interfaces, ctl -- TEXT, ctl&/wait, await,
-#      ping-all, kill/restart) against the current qspnd: all pass;
+#      ping-all, kill/restart, stop/cont) against the current qspnd: all pass;
 #   2. failures are reported: a ctl whose output lacks its TEXT, an await past its
 #      deadline, a ping expected to fail that succeeds;
 #   3. documented deviations (replay mode): a deviation is applied before the
 #      comparison and counted; one that contradicts the state fails the step; one
 #      that matches no documented line is refused before anything is created;
-#   4. --dump-dir and --stop-at (testbed left for inspection, then removed by sweep).
+#   4. --dump-dir and --stop-at (testbed left for inspection, then removed by sweep);
+#   5. netem between two plain hosts (delay seen by ping, then off), or, on a kernel
+#      without sch_netem, its steps reported SKIPPED with the reason and exit 77.
 # Exit 77 (skipped) when not root.
 set -u
 HARNESS=$1 QSPND=$2 QSPNCTL=$3 TOPO=$4 SHARED=$5
@@ -37,7 +39,7 @@ check "directives.steps passes" run "$T/1.out" 0 --world "$HERE/directives.world
 check "report: pings line" has "$T/1.out" "pings: 13/13 ok"
 check "report: ping-all pinged both ways" has "$T/1.out" "D07 ping-all ..................... ok (settled after"
 check "report: T1 after kill/restart" has "$T/1.out" "2 qspnd quit with status 0"
-check "report: totals" has "$T/1.out" "11 passed, 0 failed"
+check "report: totals" has "$T/1.out" "12 passed, 0 failed"
 cat "$T/1.out"
 
 # 2. failures are failures
@@ -99,6 +101,38 @@ check "sweep removed the testbed" test ! -e "/run/netns/${prefix}beta"
 check "sweep removed the identity namespace" test ! -e "/run/netns/${prefix}beta-entr02"
 check "sweep removed /etc/netns" test ! -e "/etc/netns/${prefix}beta"
 cat "$T/4.out" "$T/sweep.out"
+
+# 5. netem: p and r are plain hosts on the filter medium m1
+cat >"$T/netem.steps" <<'STEPS'
+step N01 plain
+  arc p r
+  admin r ip link set eth1 up
+  admin r ip address add 192.168.1.1/24 dev eth1
+  admin p ip link set eth1 up
+  admin p ip address add 192.168.1.2/24 dev eth1
+  settle 0.5
+step N02 delay
+  netem p r delay 20ms
+  settle 0.5
+  ping p 192.168.1.1 ok
+step N03 off
+  # 20 ms each way: a round trip of at least 40 ms
+  admin p ping -n -c 1 -W 2 192.168.1.1 | grep -qE 'time=([4-9][0-9]|[1-9][0-9][0-9])'
+  netem p r off
+  settle 0.5
+  ping p 192.168.1.1 ok
+STEPS
+rc=0
+"$HARNESS" run --artifacts "$T/art" --max-seconds 120 --world "$HERE/directives.world" --steps "$T/netem.steps" \
+  --qspnd "$QSPND" --qspnctl "$QSPNCTL" >"$T/5.out" 2>&1 || rc=$?
+if [ "$rc" = 77 ]; then
+  check "netem unavailable: the step says why" has "$T/5.out" "N02 delay ........................ SKIPPED (netem unavailable: "
+  check "netem unavailable: totals" has "$T/5.out" "2 passed, 0 failed, 2 skipped"
+else
+  check "netem steps pass" test "$rc" = 0
+  check "netem: totals" has "$T/5.out" "4 passed, 0 failed"
+fi
+cat "$T/5.out"
 
 echo "netns_directives: $fails failure(s)"
 [ "$fails" = 0 ]
