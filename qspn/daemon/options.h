@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "nauth.h"
 #include "plan.h"
 
 /* Largest start-up accepted by default: destinations = routes in table ntk
@@ -28,6 +29,7 @@ typedef struct {
     uint32_t hello_ms;           /* HELLO interval (default 250) */
     uint32_t dead_ms;            /* a neighbour silent this long is dead (default 1500) */
     uint32_t arc_timeout_ms;     /* QSPN: an arc must be given on both sides within it (10000) */
+    nauth_key *key;              /* --key-file: sign and verify every neighbour message; NULL: none */
 } qspnd_options;
 
 #define QSPND_HELLO_MS_DEFAULT 250
