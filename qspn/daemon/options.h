@@ -37,8 +37,9 @@ typedef struct {
 #define QSPND_ARC_TIMEOUT_MS_DEFAULT 10000
 
 /* Parse argv (not modified).  Returns 0 on success, -1 on a usage error (one
- * line in err), including a topology/address with more destinations than
- * --max-destinations; --help prints the help and exits 0 (GOption).
+ * line in err, o cleared), including a topology/address with more destinations
+ * than --max-destinations and a refused --key-file; --help prints the help and
+ * exits 0 (GOption).
  * Link-locals not pinned with --linklocal are drawn at random: 169.254.X.Y,
  * X in 1..254, Y in 0..254. */
 int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size_t errlen);
