@@ -137,7 +137,9 @@ act_admin(HnRun *r, GPtrArray *acts, guint *i, HnNs *ns, GString *why)
     (*i)++;
   }
   char *out = NULL;
-  gboolean ok = hn_run_in_system(ns->real, script->str, &out);
+  char *expanded = hn_expand_run_dir(script->str, r->bed->run_dir);
+  gboolean ok = hn_run_in_system(ns->real, expanded, &out);
+  g_free(expanded);
   if (!ok)
     g_string_append_printf(why, "admin command on %s (line %d) failed: %s", ns->name, a->line,
                            hn_oneline(&out));

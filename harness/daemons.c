@@ -26,7 +26,7 @@ daemon_argv(HnRun *r, HnNs *ns)
   GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
   g_ptr_array_add(argv, g_strdup(r->o->qspnd));
   for (char **a = ns->sys->qspnd_args; a && *a; a++)
-    g_ptr_array_add(argv, g_strdup(*a));
+    g_ptr_array_add(argv, hn_expand_run_dir(*a, r->bed->run_dir));
   for (guint i = 0; i < ns->sys->ifaces->len; i++) {
     HnIface *f = g_ptr_array_index(ns->sys->ifaces, i);
     g_ptr_array_add(argv, g_strdup("-i"));

@@ -222,3 +222,12 @@ hn_oneline(char **s)
   }
   return *s;
 }
+
+char *
+hn_expand_run_dir(const char *s, const char *run_dir)
+{
+  char **parts = g_strsplit(s, HN_RUN_DIR_TOKEN, -1);
+  char *out = g_strjoinv(run_dir, parts);
+  g_strfreev(parts);
+  return out;
+}

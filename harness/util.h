@@ -40,6 +40,11 @@ gboolean hn_str_in(GPtrArray *a, const char *s);
 /* Command output on one report line: trailing blanks dropped, newlines
  * become " | " (in place, s may be NULL); returns s or "". */
 const char *hn_oneline(char **s);
+/* s with every "@RUN@" replaced by run_dir (newly allocated): lets a world's
+ * qspnd arguments and a steps file's admin commands name files of the run
+ * directory (e.g. a key file), whose name depends on the harness's pid. */
+#define HN_RUN_DIR_TOKEN "@RUN@"
+char *hn_expand_run_dir(const char *s, const char *run_dir);
 /* Drop a trailing "; " from s; returns s->str. */
 const char *hn_tidy(GString *s);
 

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keyfile.h"
+
 bool qspnd_netns_name_valid(const char *name)
 {
     size_t l = strlen(name);
@@ -29,6 +31,7 @@ static bool valid_ifname(const char *dev)
 /* The command line as GOption leaves it, before validation. */
 typedef struct {
     gchar *topology, *address, *control_dir, *netns, *rt_tables, *log_file, *maxdest, *ns_prefix;
+    gchar *key_file;
     gchar **ifaces, **lls;
     gint subnet, hello_ms, dead_ms, arc_timeout;
     gboolean serve_anon, no_anon, verbose;
@@ -44,6 +47,7 @@ static void raw_clear(raw_options *r)
     g_free(r->log_file);
     g_free(r->maxdest);
     g_free(r->ns_prefix);
+    g_free(r->key_file);
     g_strfreev(r->ifaces);
     g_strfreev(r->lls);
 }
@@ -178,6 +182,11 @@ static bool validate(qspnd_options *o, const raw_options *r, char *err, size_t e
         snprintf(err, errlen, "bad --netns name");
         return false;
     }
+    if (r->key_file) {
+        o->key = g_new0(nauth_key, 1);
+        if (!qspnd_key_file_load(r->key_file, o->key, err, errlen))
+            return false;
+    }
     if (!validate_timers_and_prefix(o, r, err, errlen))
         return false;
     o->control_dir = g_strdup(r->control_dir);
@@ -256,6 +265,9 @@ int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size
         { "arc-timeout", 0, 0, G_OPTION_ARG_INT, &r.arc_timeout,
           "QSPN: an arc given to QSPN on one side must be given on the other side within MS "
           "(1000..120000, default 10000 as the original)", "MS" },
+        { "key-file", 0, 0, G_OPTION_ARG_FILENAME, &r.key_file,
+          "authenticate every message to and from neighbours with the pre-shared key in PATH "
+          "(raw bytes, 16..1024; mode 0600 or 0400, owned by this user)", "PATH" },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &r.verbose,
           "debug level: one line per kernel operation", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -279,6 +291,8 @@ int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size
         snprintf(err, errlen, "unexpected argument '%.64s'", args[1]);
     } else if (validate(o, &r, err, errlen)) {
         ret = 0;
+    } else {
+        qspnd_options_clear(o);            /* what validation filled in before it failed */
     }
     g_option_context_free(ctx);
     g_strfreev(args);
@@ -293,5 +307,8 @@ void qspnd_options_clear(qspnd_options *o)
     g_free(o->rt_tables);
     g_free(o->log_file);
     g_free(o->identity_ns_prefix);
+    if (o->key)
+        explicit_bzero(o->key, sizeof *o->key);
+    g_free(o->key);
     memset(o, 0, sizeof *o);
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "nauth.h"
 #include "plan.h"
 
 /* Largest start-up accepted by default: destinations = routes in table ntk
@@ -28,6 +29,7 @@ typedef struct {
     uint32_t hello_ms;           /* HELLO interval (default 250) */
     uint32_t dead_ms;            /* a neighbour silent this long is dead (default 1500) */
     uint32_t arc_timeout_ms;     /* QSPN: an arc must be given on both sides within it (10000) */
+    nauth_key *key;              /* --key-file: sign and verify every neighbour message; NULL: none */
 } qspnd_options;
 
 #define QSPND_HELLO_MS_DEFAULT 250
@@ -35,8 +37,9 @@ typedef struct {
 #define QSPND_ARC_TIMEOUT_MS_DEFAULT 10000
 
 /* Parse argv (not modified).  Returns 0 on success, -1 on a usage error (one
- * line in err), including a topology/address with more destinations than
- * --max-destinations; --help prints the help and exits 0 (GOption).
+ * line in err, o cleared), including a topology/address with more destinations
+ * than --max-destinations and a refused --key-file; --help prints the help and
+ * exits 0 (GOption).
  * Link-locals not pinned with --linklocal are drawn at random: 169.254.X.Y,
  * X in 1..254, Y in 0..254. */
 int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size_t errlen);

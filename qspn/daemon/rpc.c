@@ -4,6 +4,7 @@
  * completes a pending request.  A malformed message is counted and dropped. */
 #include "system.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define DOMAIN "qspnd"
@@ -75,7 +76,19 @@ void rpc_send(qsys *s, const nbr_arc *a, const nmsg_buf *msg)
 {
     if (!s->tcp)
         return;                        /* offline (unit tests) */
-    tl_send(s->tcp, a->peer_ll, qsys_nic_ll(s, a->nic), qsys_nic_dev(s, a->nic), msg->data, msg->len);
+    if (!s->opt->key) {
+        tl_send(s->tcp, a->peer_ll, qsys_nic_ll(s, a->nic), qsys_nic_dev(s, a->nic), msg->data, msg->len);
+        return;
+    }
+    /* a copy: callers may send one encoded message on several arcs, each
+     * with its own sequence number */
+    nmsg_buf sealed = { malloc(msg->len + NAUTH_TRAILER_LEN), msg->len, msg->len + NAUTH_TRAILER_LEN };
+    if (!sealed.data)
+        abort();                       /* as the nmsg encoders */
+    memcpy(sealed.data, msg->data, msg->len);
+    qsys_auth_seal(s, &sealed);
+    tl_send(s->tcp, a->peer_ll, qsys_nic_ll(s, a->nic), qsys_nic_dev(s, a->nic), sealed.data, sealed.len);
+    nmsg_buf_free(&sealed);
 }
 
 void rpc_call(qsys *s, const nbr_arc *a, uint32_t id, const nmsg_buf *msg, uint32_t timeout_ms,
@@ -152,7 +165,9 @@ static void tl_frame(void *user, uint32_t peer_ip, const uint8_t *data, size_t l
 {
     qsys *s = user;
     nmsg m;
-    nmsg_result r = nmsg_decode(data, len, false, &m);
+    nmsg_result r;
+    if (!qsys_auth_decode(s, data, len, false, peer_ip, &m, &r))
+        return;                        /* counted as auth_* */
     if (r != NMSG_OK) {
         s->c.tcp_frames_bad++;
         g_log_structured(DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE", "dropped a message from %u.%u.%u.%u: %s",

@@ -161,10 +161,13 @@ char *qsys_show_text(const qsys *s)
                            "counters hello_received %" G_GUINT64_FORMAT " hello_ignored %" G_GUINT64_FORMAT
                            " udp_bad %" G_GUINT64_FORMAT " tcp_bad %" G_GUINT64_FORMAT " no_arc %" G_GUINT64_FORMAT
                            " unexpected %" G_GUINT64_FORMAT " qspn_undeliverable %" G_GUINT64_FORMAT
-                           " rpc_timeouts %" G_GUINT64_FORMAT " kernel_errors %" G_GUINT64_FORMAT "\n",
+                           " rpc_timeouts %" G_GUINT64_FORMAT " kernel_errors %" G_GUINT64_FORMAT
+                           " auth_missing %" G_GUINT64_FORMAT " auth_bad %" G_GUINT64_FORMAT
+                           " auth_replay %" G_GUINT64_FORMAT "\n",
                            ns->received, ns->ignored_conflict + ns->ignored_full, s->c.udp_bad, s->c.tcp_frames_bad,
                            s->c.msg_no_arc, s->c.msg_unexpected, s->c.qspn_undeliverable, s->c.rpc_timeouts,
-                           s->c.kernel_errors);
+                           s->c.kernel_errors, s->c.auth_missing, s->c.auth_bad, s->c.auth_replay);
+    g_string_append_printf(out, "authentication %s\n", s->opt->key ? "hmac-sha256" : "none");
     g_string_append(out, "state running\n");
     return g_string_free(out, FALSE);
 }
@@ -289,7 +292,11 @@ static void counters_json(const qsys *s, JsonBuilder *b)
     JINT(b, "qspn_undeliverable", (gint64)s->c.qspn_undeliverable);
     JINT(b, "rpc_timeouts", (gint64)s->c.rpc_timeouts);
     JINT(b, "kernel_errors", (gint64)s->c.kernel_errors);
+    JINT(b, "auth_missing", (gint64)s->c.auth_missing);
+    JINT(b, "auth_bad", (gint64)s->c.auth_bad);
+    JINT(b, "auth_replay", (gint64)s->c.auth_replay);
     json_builder_end_object(b);
+    JBOOL(b, "authentication", s->opt->key != NULL);
 }
 
 char *qsys_show_json(const qsys *s)

@@ -38,6 +38,7 @@ static void send_hellos(qsys *s, bool bye)
         nbr_build_hello(s->nbr, i, now, bye, &h);
         nmsg_buf b = { 0 };
         nmsg_encode_hello(&b, s->nnid, &h);
+        qsys_auth_seal(s, &b);
         if (!udp_nic_broadcast(s->udp[i], qsys_nic_ll(s, i), b.data, b.len))
             g_log_structured(DOMAIN, G_LOG_LEVEL_DEBUG, "MESSAGE", "HELLO on %s not sent",
                              qsys_nic_dev(s, i));
@@ -55,7 +56,9 @@ static void on_udp(void *user, int nic, uint32_t src_ip, const uint8_t *data, si
 {
     qsys *s = user;
     nmsg m;
-    nmsg_result r = nmsg_decode(data, len, true, &m);
+    nmsg_result r;
+    if (!qsys_auth_decode(s, data, len, true, (uint32_t)nic, &m, &r))
+        return;                        /* counted as auth_* */
     if (r != NMSG_OK) {
         s->c.udp_bad++;
         return;
@@ -178,6 +181,7 @@ bool qsys_start(qsys *s, qspnd_options *opt, kernel *k, GMainLoop *loop, bool of
     s->parked_match = g_ptr_array_new_with_free_func(g_free);
     s->pins = g_hash_table_new_full(g_int_hash, g_int_equal, g_free, g_free);
     qsys_parked_init(s);
+    qsys_auth_init(s);
     qns_new(s, "", k);
     if (!start_neighbourhood(s, offline, err, errlen))
         return false;
@@ -256,4 +260,5 @@ void qsys_free(qsys *s)
     g_ptr_array_free(s->parked_match, TRUE);
     g_hash_table_destroy(s->pins);
     g_array_free(s->rt_installed, TRUE);
+    qsys_auth_free(s);
 }

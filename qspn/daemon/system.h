@@ -109,6 +109,10 @@ typedef struct {
     uint64_t qspn_undeliverable;       /* QSPN frames dropped after waiting */
     uint64_t rpc_timeouts;
     uint64_t kernel_errors;
+    /* --key-file: messages dropped before decoding (docs/neighbour-protocol.md) */
+    uint64_t auth_missing;             /* no trailer (a sender without key) */
+    uint64_t auth_bad;                 /* HMAC wrong: forged, tampered, another key */
+    uint64_t auth_replay;              /* authentic, sequence number not new */
 } qsys_counters;
 
 struct qsys {
@@ -135,6 +139,8 @@ struct qsys {
     GHashTable *pins;                  /* op id -> pinned names and interfaces */
     int next_ns;                       /* for ntkv<N> names */
     qsys_counters c;
+    uint64_t auth_seq;                 /* --key-file: our last sequence number */
+    GHashTable *auth_windows;          /* --key-file: (sender NNID, path) -> anti-replay window */
     bool stopping;
     qsys_state_fn state_fn;
     void *state_ctx;
@@ -220,6 +226,19 @@ void rpc_fail_peer(qsys *s, uint32_t peer_ll);
 void rpc_fail_all(qsys *s);
 /* TCP callbacks of the hub. */
 extern const tl_callbacks qsys_tl_callbacks;
+
+/* ---- msgauth.c (--key-file) -------------------------------------------------------- */
+void qsys_auth_init(qsys *s);
+void qsys_auth_free(qsys *s);
+/* With a key: append the trailer to msg (one whole message); else nothing. */
+void qsys_auth_seal(qsys *s, nmsg_buf *msg);
+/* Decode a received message.  With a key: verify its trailer, decode it
+ * without the trailer, check its sequence number in the window of its sender
+ * on this path (udp: the receiving NIC; TCP: the sender's link-local).  false:
+ * dropped by authentication (counted here); true: *r is the decoder's result
+ * (the caller counts a malformed one as before). */
+bool qsys_auth_decode(qsys *s, const uint8_t *data, size_t len, bool udp, uint32_t path, nmsg *m,
+                      nmsg_result *r);
 
 /* ---- enter.c ------------------------------------------------------------------------- */
 void qop_free(qop *op);

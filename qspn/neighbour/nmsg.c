@@ -559,6 +559,11 @@ static nmsg_result decode_body(cursor *c, nmsg *m)
 
 nmsg_result nmsg_decode(const uint8_t *buf, size_t len, bool udp, nmsg *out)
 {
+    return nmsg_decode_sealed(buf, len, udp, 0, out);
+}
+
+nmsg_result nmsg_decode_sealed(const uint8_t *buf, size_t len, bool udp, size_t trailer_len, nmsg *out)
+{
     uint8_t type;
     uint32_t body_len;
     memset(out, 0, sizeof *out);
@@ -569,6 +574,8 @@ nmsg_result nmsg_decode(const uint8_t *buf, size_t len, bool udp, nmsg *out)
         return NMSG_E_LENGTH;
     if ((size_t)body_len != len - NMSG_HDR_LEN)
         return NMSG_E_LENGTH;
+    if ((size_t)body_len < trailer_len)
+        return NMSG_E_SHORT;
     if (udp != (type == NMSG_HELLO))
         return NMSG_E_ADDRESSING;
     out->type = type;
@@ -579,7 +586,8 @@ nmsg_result nmsg_decode(const uint8_t *buf, size_t len, bool udp, nmsg *out)
         return NMSG_E_FLAGS;
     if (!id_valid(out->sender_nnid))
         return NMSG_E_VALUE;
-    cursor c = { buf + NMSG_HDR_LEN, body_len, false };
+    /* the authentication trailer (nauth.h) is counted in body_len but is not payload */
+    cursor c = { buf + NMSG_HDR_LEN, (size_t)body_len - trailer_len, false };
     r = decode_body(&c, out);
     if (r != NMSG_OK)
         return r;

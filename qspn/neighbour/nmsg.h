@@ -203,6 +203,12 @@ nmsg_result nmsg_decode_header(const uint8_t *buf, size_t len, uint8_t *type, ui
  * but HELLO).  On success the pointers in out refer to buf. */
 nmsg_result nmsg_decode(const uint8_t *buf, size_t len, bool udp, nmsg *out);
 
+/* The same for a message that ends with an authentication trailer of
+ * trailer_len bytes (nauth.h), counted in the header's body length: the
+ * payload rules apply to the bytes before it.  The caller has verified the
+ * trailer; nmsg_decode() is nmsg_decode_sealed(..., 0, ...). */
+nmsg_result nmsg_decode_sealed(const uint8_t *buf, size_t len, bool udp, size_t trailer_len, nmsg *out);
+
 const char *nmsg_result_name(nmsg_result r);
 const char *nmsg_type_name(uint8_t type);
 
