@@ -283,7 +283,7 @@ static void test_dispatch(void **state)
     assert_non_null(strstr(out->str, "  address 10.0.0.90/32 dev eth1 kind anonymous\n"));
     assert_non_null(strstr(out->str, "  nat -A POSTROUTING -d 10.0.0.64/27 -j SNAT --to 10.0.0.26\n"));
     assert_true(run_cmd(d, "show --json", 11, out, err));
-    assert_true(g_str_has_prefix(out->str, "{\"netns\":null,\"topology\":\"4.2.2.2\""));
+    assert_true(g_str_has_prefix(out->str, "{\"schema_version\":1,\"netns\":null,\"topology\":\"4.2.2.2\""));
     assert_non_null(strstr(out->str, "\"routes\":18"));
     {
         GError *je = NULL;
