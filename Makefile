@@ -4,15 +4,18 @@
 #   make storyline  the main job: the documented storyline on a netns testbed (root)
 #   make replay     the whole documented storyline replayed without qspnd (root)
 #   make valgrind   the storyline with every qspnd under valgrind memcheck (root)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60) each (clang build)
 BUILD      ?= build
 MESON_OPTS ?= -Db_sanitize=address,undefined
 SHARED_DIR ?= $(abspath ../shared)
 VG_BUILD   ?= build-valgrind
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 
 HARNESS_ARGS = --world topologies/greek.world --steps topologies/greek.steps \
 	--expected $(SHARED_DIR)/scenarios/expected
 
-.PHONY: all deps check storyline replay valgrind clean
+.PHONY: all deps check storyline replay valgrind fuzz clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -55,5 +58,13 @@ valgrind: deps
 	  --qspnd harness/valgrind-qspnd.sh --qspnctl $(VG_BUILD)/qspn/cli/qspnctl \
 	  --artifacts $(VG_BUILD)/harness-artifacts/valgrind --deadline 60 --start-deadline 60
 
+# libFuzzer needs clang: a separate build whose libraries are instrumented for
+# coverage too (fuzzer-no-link); tests/fuzz.sh lists the targets and their seeds.
+fuzz: deps
+	[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) \
+	  -Db_sanitize=address,undefined -Dc_args=-fsanitize=fuzzer-no-link \
+	  -Dnetns_tests=false -Dshared_dir=$(SHARED_DIR)
+	bash tests/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(VG_BUILD)
+	rm -rf $(BUILD) $(VG_BUILD) $(FUZZ_BUILD)

@@ -104,6 +104,9 @@ typedef struct {
 } HnSteps;
 
 HnWorld *hn_world_load(const char *path, GError **error);
+/* The same from text in memory (need not end with a NUL); name stands for the
+ * path in errors.  The fuzz targets use it. */
+HnWorld *hn_world_from_data(const char *name, const char *text, gsize len, GError **error);
 void hn_world_free(HnWorld *w);
 HnSystem *hn_world_system(const HnWorld *w, const char *name);
 HnMedium *hn_world_medium(const HnWorld *w, const char *name);
@@ -112,6 +115,8 @@ HnMedium *hn_world_medium(const HnWorld *w, const char *name);
 HnSystem *hn_world_identity_system(const HnWorld *w, const char *name);
 
 HnSteps *hn_steps_load(const char *path, const HnWorld *w, GError **error);
+HnSteps *hn_steps_from_data(const char *name, const char *text, gsize len, const HnWorld *w,
+                            GError **error);
 void hn_steps_free(HnSteps *s);
 int hn_steps_index(const HnSteps *s, const char *id);
 

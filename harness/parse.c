@@ -32,17 +32,9 @@ line_of(const char *text, gsize off)
 }
 
 gboolean
-hn_text_load(const char *path, HnText *t, GError **error)
+hn_text_from_data(const char *path, const char *text, gsize len, HnText *t, GError **error)
 {
   memset(t, 0, sizeof *t);
-  char *text = NULL;
-  gsize len = 0;
-  GError *e = NULL;
-  if (!g_file_get_contents(path, &text, &len, &e)) {
-    g_set_error(error, HN_ERR, 1, "%s", e->message);
-    g_error_free(e);
-    return FALSE;
-  }
   gboolean ok = FALSE;
   const char *bad = NULL;
   const char *nul = memchr(text, '\0', len);
@@ -55,7 +47,9 @@ hn_text_load(const char *path, HnText *t, GError **error)
   else
     ok = TRUE;
   if (ok) {
-    t->lines = g_strsplit(text, "\n", -1);
+    char *copy = g_strndup(text, len); /* text need not end with a NUL */
+    t->lines = g_strsplit(copy, "\n", -1);
+    g_free(copy);
     t->n = (int)g_strv_length(t->lines);
     for (int i = 0; i < t->n && ok; i++)
       if (strlen(t->lines[i]) > HN_MAX_LINE) {
@@ -63,14 +57,31 @@ hn_text_load(const char *path, HnText *t, GError **error)
         ok = FALSE;
       }
   }
-  g_free(text);
   if (!ok) {
     g_strfreev(t->lines);
     t->lines = NULL;
+    t->n = 0;
     return FALSE;
   }
   t->path = g_strdup(path);
   return TRUE;
+}
+
+gboolean
+hn_text_load(const char *path, HnText *t, GError **error)
+{
+  memset(t, 0, sizeof *t);
+  char *text = NULL;
+  gsize len = 0;
+  GError *e = NULL;
+  if (!g_file_get_contents(path, &text, &len, &e)) {
+    g_set_error(error, HN_ERR, 1, "%s", e->message);
+    g_error_free(e);
+    return FALSE;
+  }
+  gboolean ok = hn_text_from_data(path, text, len, t, error);
+  g_free(text);
+  return ok;
 }
 
 void

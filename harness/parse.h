@@ -21,6 +21,9 @@ typedef struct {
 /* Read a whole file: at most HN_MAX_FILE bytes, no NUL byte, valid UTF-8,
  * lines of at most HN_MAX_LINE bytes; errors "<path>:<line>: ...". */
 gboolean hn_text_load(const char *path, HnText *t, GError **error);
+/* The same checks on text[0..len) already in memory (need not end with a
+ * NUL); path only names it in errors.  Used by hn_text_load and the fuzz targets. */
+gboolean hn_text_from_data(const char *path, const char *text, gsize len, HnText *t, GError **error);
 void hn_text_clear(HnText *t);
 
 /* Words of a line separated by blanks; NULL for a blank or comment line

@@ -503,31 +503,47 @@ finish_steps(SCtx *c)
   return TRUE;
 }
 
+/* The steps of the lines of t (named path in errors) in world w; clears t. */
+static HnSteps *
+steps_from_text(const char *path, HnText *t, const HnWorld *w, GError **error)
+{
+  HnSteps *st = g_new0(HnSteps, 1);
+  st->path = g_strdup(path);
+  st->steps = g_ptr_array_new_with_free_func(step_free);
+  SCtx c = { path, 0, w, st, NULL, t, error };
+  gboolean ok = TRUE;
+  for (int i = 0; i < t->n && ok; i++) {
+    char **wd = hn_words(t->lines[i]);
+    c.ln = i + 1;
+    if (wd)
+      ok = parse_steps_line(&c, t->lines[i], wd, (int)g_strv_length(wd));
+    g_strfreev(wd);
+  }
+  if (ok)
+    ok = finish_steps(&c);
+  hn_text_clear(t);
+  if (!ok) {
+    hn_steps_free(st);
+    return NULL;
+  }
+  return st;
+}
+
 HnSteps *
 hn_steps_load(const char *path, const HnWorld *w, GError **error)
 {
   HnText t;
   if (!hn_text_load(path, &t, error))
     return NULL;
-  HnSteps *st = g_new0(HnSteps, 1);
-  st->path = g_strdup(path);
-  st->steps = g_ptr_array_new_with_free_func(step_free);
-  SCtx c = { path, 0, w, st, NULL, &t, error };
-  gboolean ok = TRUE;
-  for (int i = 0; i < t.n && ok; i++) {
-    char **wd = hn_words(t.lines[i]);
-    c.ln = i + 1;
-    if (wd)
-      ok = parse_steps_line(&c, t.lines[i], wd, (int)g_strv_length(wd));
-    g_strfreev(wd);
-  }
-  if (ok)
-    ok = finish_steps(&c);
-  hn_text_clear(&t);
-  if (!ok) {
-    hn_steps_free(st);
+  return steps_from_text(path, &t, w, error);
+}
+
+HnSteps *
+hn_steps_from_data(const char *name, const char *text, gsize len, const HnWorld *w, GError **error)
+{
+  HnText t;
+  if (!hn_text_from_data(name, text, len, &t, error))
     return NULL;
-  }
-  return st;
+  return steps_from_text(name, &t, w, error);
 }
 

@@ -69,6 +69,28 @@ world_rejects(const char *text, gssize len, int line, const char *needle)
   g_free(p);
 }
 
+/* the loaders on text in memory (fuzz targets): no final NUL needed, the same
+ * errors, named after the given name */
+static void
+test_from_data(void **state)
+{
+  (void)state;
+  char *text = g_strndup(GOOD_WORLD "garbage", strlen(GOOD_WORLD));
+  text[strlen(GOOD_WORLD)] = '#'; /* a byte past len that must not be read as text */
+  GError *e = NULL;
+  HnWorld *w = hn_world_from_data("mem.world", text, strlen(GOOD_WORLD), &e);
+  if (!w)
+    fail_msg("good world rejected: %s", e->message);
+  assert_null(hn_world_from_data("mem.world", "system a\0", 10, &e));
+  assert_true(g_str_has_prefix(e->message, "mem.world:1: NUL byte"));
+  g_clear_error(&e);
+  assert_null(hn_steps_from_data("mem.steps", "", 0, w, &e));
+  assert_true(g_str_has_prefix(e->message, "mem.steps: no steps"));
+  g_clear_error(&e);
+  hn_world_free(w);
+  g_free(text);
+}
+
 static void
 steps_rejects(const HnWorld *w, const char *text, gssize len, int line, const char *needle)
 {
@@ -570,6 +592,7 @@ main(int argc, char **argv)
   tmpdir = g_dir_make_tmp("hn-parsers-XXXXXX", NULL);
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_world_good),       cmocka_unit_test(test_world_rejects),
+    cmocka_unit_test(test_from_data),
     cmocka_unit_test(test_steps_good),       cmocka_unit_test(test_steps_rejects),
     cmocka_unit_test(test_only),             cmocka_unit_test(test_pings),
     cmocka_unit_test(test_replay_load),      cmocka_unit_test(test_replay_steps_vs_catalogue),

@@ -303,32 +303,48 @@ finish_world(WCtx *c)
   return ok;
 }
 
-HnWorld *
-hn_world_load(const char *path, GError **error)
+/* The world of the lines of t (named path in errors); clears t. */
+static HnWorld *
+world_from_text(const char *path, HnText *t, GError **error)
 {
-  HnText t;
-  if (!hn_text_load(path, &t, error))
-    return NULL;
   HnWorld *w = g_new0(HnWorld, 1);
   w->path = g_strdup(path);
   w->media = g_ptr_array_new_with_free_func(medium_free);
   w->systems = g_ptr_array_new_with_free_func(system_free);
   WCtx c = { path, 0, w, NULL, error };
   gboolean ok = TRUE;
-  for (int i = 0; i < t.n && ok; i++) {
-    char **wd = hn_words(t.lines[i]);
+  for (int i = 0; i < t->n && ok; i++) {
+    char **wd = hn_words(t->lines[i]);
     c.ln = i + 1;
     if (wd)
-      ok = parse_world_line(&c, t.lines[i], wd, (int)g_strv_length(wd));
+      ok = parse_world_line(&c, t->lines[i], wd, (int)g_strv_length(wd));
     g_strfreev(wd);
   }
   c.ln = 0;
   if (ok)
     ok = finish_world(&c);
-  hn_text_clear(&t);
+  hn_text_clear(t);
   if (!ok) {
     hn_world_free(w);
     return NULL;
   }
   return w;
+}
+
+HnWorld *
+hn_world_load(const char *path, GError **error)
+{
+  HnText t;
+  if (!hn_text_load(path, &t, error))
+    return NULL;
+  return world_from_text(path, &t, error);
+}
+
+HnWorld *
+hn_world_from_data(const char *name, const char *text, gsize len, GError **error)
+{
+  HnText t;
+  if (!hn_text_from_data(name, text, len, &t, error))
+    return NULL;
+  return world_from_text(name, &t, error);
 }

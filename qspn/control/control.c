@@ -48,6 +48,41 @@ bool control_split_request(const char *line, size_t len, char id[CONTROL_ID_MAX 
     return true;
 }
 
+void control_framer_init(control_framer *f)
+{
+    f->line = g_string_new(NULL);
+    f->overlong = false;
+}
+
+void control_framer_clear(control_framer *f)
+{
+    if (f->line)
+        g_string_free(f->line, TRUE);
+    f->line = NULL;
+}
+
+void control_framer_feed(control_framer *f, const char *buf, size_t n, control_line_fn on_line,
+                         void *user)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '\n') {
+            /* a copy, and the framer reset before the call: on_line sees a
+             * line of its own, and the framer is ready for the next one */
+            gchar *line = g_strndup(f->line->str, f->line->len);
+            size_t len = f->line->len;
+            bool overlong = f->overlong;
+            g_string_truncate(f->line, 0);
+            f->overlong = false;
+            on_line(line, len, overlong, user);
+            g_free(line);
+        } else if (f->line->len < CONTROL_REQUEST_MAX) {
+            g_string_append_c(f->line, buf[i]);
+        } else {
+            f->overlong = true;
+        }
+    }
+}
+
 char *control_reply_path(const char *dir, const char *id)
 {
     gchar *name = g_strconcat(CONTROL_REPLY_PREFIX, id, CONTROL_REPLY_SUFFIX, NULL);

@@ -65,6 +65,22 @@ bool control_id_valid(const char *id, size_t len);
 bool control_split_request(const char *line, size_t len, char id[CONTROL_ID_MAX + 1],
                            const char **cmd, size_t *cmdlen);
 
+/* Reassembly of request lines from the bytes read from cmd.fifo, shared by
+ * the server and the fuzz target: each '\n' ends a line, handed to on_line
+ * without its '\n'.  A line is bounded: past CONTROL_REQUEST_MAX bytes the rest
+ * is dropped and the line is flagged overlong (its first bytes are kept because
+ * they carry the id to answer). */
+typedef struct {
+    GString *line;
+    bool overlong;
+} control_framer;
+typedef void (*control_line_fn)(const char *line, size_t len, bool overlong, void *user);
+
+void control_framer_init(control_framer *f);
+void control_framer_clear(control_framer *f);
+void control_framer_feed(control_framer *f, const char *buf, size_t n, control_line_fn on_line,
+                         void *user);
+
 /* "<dir>/rsp-<id>.fifo" (g_free). */
 char *control_reply_path(const char *dir, const char *id);
 

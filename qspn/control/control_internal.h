@@ -18,8 +18,7 @@ struct control_server {
     const control_command *table;
     size_t n;
     void *user;
-    GString *line;                 /* bytes of the current line (bounded) */
-    bool overlong;                 /* current line exceeded CONTROL_REQUEST_MAX */
+    control_framer framer;         /* the current line (bounded) */
     bool stopped;
     bool reading;                  /* inside the cmd.fifo callback */
     GQueue queue;                  /* ctl_queued*, behind a pending async request */

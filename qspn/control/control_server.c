@@ -188,23 +188,9 @@ static void handle_line(control_server *s, const char *line, size_t len, bool ov
     }
 }
 
-static void feed(control_server *s, const char *buf, size_t n)
+static void on_line(const char *line, size_t len, bool overlong, void *user)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (buf[i] == '\n') {
-            gchar *line = g_strndup(s->line->str, s->line->len);
-            size_t len = s->line->len;
-            bool overlong = s->overlong;
-            g_string_truncate(s->line, 0);
-            s->overlong = false;
-            handle_line(s, line, len, overlong);
-            g_free(line);
-        } else if (s->line->len < CONTROL_REQUEST_MAX) {
-            g_string_append_c(s->line, buf[i]);
-        } else {
-            s->overlong = true;     /* keep the first bytes: they carry the id */
-        }
-    }
+    handle_line(user, line, len, overlong);
 }
 
 static void drain(control_server *s)
@@ -216,7 +202,7 @@ static void drain(control_server *s)
             continue;
         if (r <= 0)
             break;
-        feed(s, buf, (size_t)r);
+        control_framer_feed(&s->framer, buf, (size_t)r, on_line, s);
     }
 }
 
@@ -285,7 +271,7 @@ control_server *control_server_new(const char *dir, const control_command *table
     s->table = table;
     s->n = n;
     s->user = user;
-    s->line = g_string_new(NULL);
+    control_framer_init(&s->framer);
     s->outs = g_ptr_array_new();
     s->reply_timeout_ms = CONTROL_REPLY_TIMEOUT_MS;
     g_queue_init(&s->queue);
@@ -358,7 +344,7 @@ void control_server_free(control_server *s)
     g_main_context_unref(s->ctx);
     g_free(s->dir);
     g_free(s->cmd_path);
-    g_string_free(s->line, TRUE);
+    control_framer_clear(&s->framer);
     g_ptr_array_free(s->outs, TRUE);
     g_free(s);
 }

@@ -73,6 +73,8 @@ struct sim {
     req_rec *reqs;
     sim_counters c;
     bool record;
+    sim_frame_tap tap;             /* sees every frame handed to the transport */
+    void *tap_ctx;
     int refresh_rounds;
     int n_sig, cap_sig;
     sim_signal *sig;
@@ -158,6 +160,8 @@ static void record(sim *s, sim_signal sg)
 
 static void count_frame(sim *s, const uint8_t *f, size_t len)
 {
+    if (s->tap)
+        s->tap(s->tap_ctx, f, len);
     s->c.frames++;
     s->c.bytes += len;
     if (len >= 4 && (f[3] == QSPN_MSG_SEND_ETP || f[3] == QSPN_MSG_GET_FULL_ETP_REP)) {
@@ -436,6 +440,7 @@ void sim_set_latency(sim *s, uint32_t ms) { s->latency = ms; }
 void sim_set_split_threshold(sim *s, uint32_t ms) { s->split_threshold = ms; }
 void sim_set_log(sim *s, FILE *f) { s->log = f; }
 void sim_record_signals(sim *s, bool on) { s->record = on; }
+void sim_set_frame_tap(sim *s, sim_frame_tap tap, void *ctx) { s->tap = tap; s->tap_ctx = ctx; }
 uint64_t sim_now(const sim *s) { return s->now; }
 const ntk_topology *sim_topology(const sim *s) { return &s->topo; }
 int sim_node_count(const sim *s) { return s->n_nodes; }

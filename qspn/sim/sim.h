@@ -51,6 +51,10 @@ void sim_set_latency(sim *s, uint32_t ms);     /* default 20 ms */
 void sim_set_split_threshold(sim *s, uint32_t ms); /* default 3000 ms */
 void sim_set_log(sim *s, FILE *f);             /* trace of the managers' log lines */
 void sim_record_signals(sim *s, bool on);
+/* Called with every encoded frame a manager hands to the transport (the
+ * generator of the codec's fuzz corpus keeps some). */
+typedef void (*sim_frame_tap)(void *ctx, const uint8_t *frame, size_t len);
+void sim_set_frame_tap(sim *s, sim_frame_tap tap, void *ctx);
 
 uint64_t sim_now(const sim *s);
 const ntk_topology *sim_topology(const sim *s);

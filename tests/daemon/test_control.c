@@ -209,6 +209,34 @@ static qspnd *make_daemon(void)
     return d;
 }
 
+static void collect_line(const char *line, size_t len, bool overlong, void *user)
+{
+    GString *seen = user;
+    g_string_append_printf(seen, "[%.*s%s]", (int)len, line, overlong ? "+" : "");
+}
+
+/* cmd.fifo's bytes, in arbitrary pieces: one call per '\n', lines bounded. */
+static void test_line_framer(void **state)
+{
+    control_framer f;
+    GString *seen = g_string_new(NULL);
+    control_framer_init(&f);
+    const char *glued = "\n1 show\n\nqu";
+    for (size_t i = 0; glued[i]; i++)
+        control_framer_feed(&f, glued + i, 1, collect_line, seen);
+    control_framer_feed(&f, "it\n", 3, collect_line, seen);
+    assert_string_equal(seen->str, "[][1 show][][quit]");
+    g_string_truncate(seen, 0);
+    char *big = g_strnfill(CONTROL_REQUEST_MAX + 10, 'x');
+    control_framer_feed(&f, big, strlen(big), collect_line, seen);
+    control_framer_feed(&f, "\n2 quit\n", 8, collect_line, seen);
+    assert_int_equal(seen->len, CONTROL_REQUEST_MAX + 3 + 8);   /* kept bytes, "+", next line */
+    assert_true(g_str_has_suffix(seen->str, "x+][2 quit]"));
+    g_free(big);
+    control_framer_clear(&f);
+    g_string_free(seen, TRUE);
+}
+
 static void free_daemon(qspnd *d)
 {
     qspnd_free_system(d);
@@ -389,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_parse_long),
         cmocka_unit_test(test_request_split),
         cmocka_unit_test(test_framing),
+        cmocka_unit_test(test_line_framer),
         cmocka_unit_test(test_dispatch),
         cmocka_unit_test(test_operation_args),
     };
