@@ -122,18 +122,34 @@ act_await(HnRun *r, HnStep *st, HnAction *a, HnNs *ns, GString *why)
   return TRUE;
 }
 
+/* One admin line of the script.  `sh -e` does not stop at a failing `! cmd`
+ * (a negated pipeline never triggers -e), so such a line becomes an explicit
+ * test: the check fails when cmd succeeds. */
+static void
+append_admin_line(GString *script, const char *line)
+{
+  const char *p = line;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (p[0] == '!' && (p[1] == ' ' || p[1] == '\t'))
+    g_string_append_printf(script, "if %s\nthen echo 'admin: expected to fail: %s' >&2; exit 1; fi\n", p + 2,
+                           "negated check");
+  else
+    g_string_append_printf(script, "%s\n", line);
+}
+
 /* consecutive admin lines of one system run in one `sh -e` */
 static gboolean
 act_admin(HnRun *r, GPtrArray *acts, guint *i, HnNs *ns, GString *why)
 {
   HnAction *a = g_ptr_array_index(acts, *i);
   GString *script = g_string_new("set -e\n");
-  g_string_append(script, a->b);
+  append_admin_line(script, a->b);
   while (*i + 1 < acts->len) {
     HnAction *n = g_ptr_array_index(acts, *i + 1);
     if (n->kind != HN_ACT_ADMIN || strcmp(n->a, a->a))
       break;
-    g_string_append_printf(script, "\n%s", n->b);
+    append_admin_line(script, n->b);
     (*i)++;
   }
   char *out = NULL;

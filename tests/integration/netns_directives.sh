@@ -5,7 +5,8 @@
 #      flat media, several media and interfaces, ctl -- TEXT, ctl&/wait, await,
 #      ping-all, kill/restart, stop/cont) against the current qspnd: all pass;
 #   2. failures are reported: a ctl whose output lacks its TEXT, an await past its
-#      deadline, a ping expected to fail that succeeds;
+#      deadline, a ping expected to fail that succeeds, an `admin ! cmd` whose cmd
+#      succeeds (also when another admin line follows);
 #   3. documented deviations (replay mode): a deviation is applied before the
 #      comparison and counted; one that contradicts the state fails the step; one
 #      that matches no documented line is refused before anything is created;
@@ -59,6 +60,11 @@ step F03 ping-should-fail
   ping a 169.254.96.141 fail
 step F04 undo
   settle 0.3
+step F05 negated-admin-not-last
+  # `! cmd` must fail the step when cmd succeeds, also when not the last line
+  admin p ! true
+  admin p true
+  settle 0.1
 STEPS
 check "failing steps fail" run "$T/2.out" 1 --world "$HERE/directives.world" --steps "$T/bad.steps" \
   --qspnd "$QSPND" --qspnctl "$QSPNCTL"
@@ -66,6 +72,7 @@ check "ctl TEXT mismatch reported" has "$T/2.out" 'output does not contain "no s
 check "await deadline reported" has "$T/2.out" 'no "no such text" after 1s'
 check "unexpected reply reported" has "$T/2.out" "a->169.254.96.141 fail (line 13) replied"
 check "pings counted" has "$T/2.out" "pings: 0/1 ok"
+check "a negated admin check that succeeds fails" grep -qE 'F05 negated-admin-not-last \.+ FAILED' "$T/2.out"
 check "cleanup after failures" has "$T/2.out" "T2 cleanup ....................... ok"
 cat "$T/2.out"
 
