@@ -173,7 +173,13 @@ typedef struct {
     guint64 replies_dropped;   /* reply not delivered (client left, too slow, too many) */
 } control_stats;
 
-/* Create dir (mode 0700) if missing and the command FIFO (0600); watch it from
+/* The control directory must be ours alone: created (0700) when missing;
+ * otherwise a real directory (not a symbolic link) owned by the effective user
+ * and closed to group and others, or it is refused with the reason in err
+ * (nothing is changed: a looser directory is the administrator's to fix). */
+bool control_dir_secure(const char *dir, char *err, size_t errlen);
+
+/* Check dir (control_dir_secure) and create the command FIFO (0600); watch it from
  * the thread-default main context of the caller.  An existing cmd.fifo is
  * replaced (the caller owns dir: see docs/daemon.md, ownership). */
 control_server *control_server_new(const char *dir, const control_command *table, size_t n,

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -254,13 +255,41 @@ static void remove_stale_replies(const char *dir)
     g_dir_close(d);
 }
 
+bool control_dir_secure(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (lstat(dir, &st) != 0 && errno == ENOENT && g_mkdir_with_parents(dir, 0700) != 0) {
+        snprintf(err, errlen, "control dir %s: %s", dir, g_strerror(errno));
+        return false;
+    }
+    if (lstat(dir, &st) != 0) {
+        snprintf(err, errlen, "control dir %s: %s", dir, g_strerror(errno));
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "control dir %s: not a directory (symbolic links are refused)", dir);
+        return false;
+    }
+    if (st.st_uid != geteuid()) {
+        snprintf(err, errlen, "control dir %s: owned by uid %u, not by this user (uid %u)", dir,
+                 (unsigned)st.st_uid, (unsigned)geteuid());
+        return false;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        snprintf(err, errlen, "control dir %s: mode %04o lets group or others in (chmod 700 %s)", dir,
+                 (unsigned)(st.st_mode & 07777), dir);
+        return false;
+    }
+    return true;
+}
+
 control_server *control_server_new(const char *dir, const control_command *table, size_t n,
                                    void *user, GError **error)
 {
     control_ignore_sigpipe();
-    if (g_mkdir_with_parents(dir, 0700) != 0 || chmod(dir, 0700) != 0) {
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "control dir %s: %s",
-                    dir, g_strerror(errno));
+    char why[512];
+    if (!control_dir_secure(dir, why, sizeof why)) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_PERM, "%s", why);
         return NULL;
     }
     control_server *s = g_new0(control_server, 1);

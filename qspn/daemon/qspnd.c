@@ -56,8 +56,8 @@ static bool take_ownership(qspnd *d)
         LOG(G_LOG_LEVEL_CRITICAL, "%s", err);
         return false;
     }
-    if (g_mkdir_with_parents(dir, 0700) != 0) {
-        LOG(G_LOG_LEVEL_CRITICAL, "control dir %s: %s", dir, g_strerror(errno));
+    if (!control_dir_secure(dir, err, sizeof err)) {
+        LOG(G_LOG_LEVEL_CRITICAL, "%s", err);
         return false;
     }
     d->dir_lock = owner_dir_lock(dir, err, sizeof err);
@@ -69,8 +69,7 @@ static bool take_ownership(qspnd *d)
     gchar *pidfile = g_build_filename(dir, CONTROL_PID_FILE, NULL);
     gchar *pid = g_strdup_printf("%ld\n", (long)getpid());
     GError *ge = NULL;
-    bool ok = chmod(dir, 0700) == 0 &&
-              g_file_set_contents_full(pidfile, pid, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &ge);
+    bool ok = g_file_set_contents_full(pidfile, pid, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &ge);
     if (!ok)
         LOG(G_LOG_LEVEL_CRITICAL, "control dir %s: %s", dir, ge ? ge->message : g_strerror(errno));
     g_clear_error(&ge);

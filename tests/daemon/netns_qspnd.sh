@@ -31,6 +31,15 @@ rc=$?; [ "$rc" = 2 ] && [ "$(wc -l <"$WORK/usage.err")" = 1 ] || fail "usage err
   --topology 4.2.2.2 --address 3.0.1.0
 rc=$?; [ "$rc" = 1 ] || fail "missing interface: exit $rc"
 check_clean "after missing interface"
+# a control directory open to group or others is refused, left as it is
+mkdir -m 0755 "$WORK/loose.ctl"
+"$QSPND" --netns "$NS" -i eth1 --control-dir "$WORK/loose.ctl" --rt-tables "$RT" \
+  --log-file "$WORK/qspnd.log" --topology 4.2.2.2 --address 3.0.1.0
+rc=$?; [ "$rc" = 1 ] || fail "loose control dir: exit $rc"
+[ "$(stat -c %a "$WORK/loose.ctl")" = 755 ] || fail "loose control dir was changed"
+[ -z "$(ls -A "$WORK/loose.ctl")" ] || fail "files created in a refused control dir"
+grep -q "lets group or others in" "$WORK/qspnd.log" || fail "loose control dir: no reason logged"
+check_clean "after a loose control dir"
 # an address already there makes start-up fail half-way: rollback, the foreign
 # address stays, nothing of qspnd remains
 ip -n "$NS" address add 10.0.0.50/32 dev eth1

@@ -8,7 +8,8 @@
  *   - the client waited forever for a reply that never ends
  *     (test_endless_reply_has_deadline);
  *   - a client that does not read blocked the daemon's main loop
- *     (test_slow_client_does_not_block). */
+ *     (test_slow_client_does_not_block);
+ * and the control directory's ownership and mode (test_control_dir_secure). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -307,6 +308,57 @@ static void test_malformed_lines(void **state)
     tctx_free(t);
 }
 
+/* Issue 9 part 5: the control directory is ours alone or qspnd does not start;
+ * nothing is changed in a directory it refuses. */
+static void test_control_dir_secure(void **state)
+{
+    (void)state;
+    char err[512];
+    gchar *base = g_dir_make_tmp("qspn-ctldir-XXXXXX", NULL);
+    assert_non_null(base);
+    gchar *fresh = g_build_filename(base, "a", "b", NULL);
+    assert_true(control_dir_secure(fresh, err, sizeof err));           /* created */
+    struct stat st;
+    assert_int_equal(lstat(fresh, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    gchar *loose = g_build_filename(base, "loose", NULL);
+    assert_int_equal(g_mkdir(loose, 0700), 0);
+    assert_int_equal(chmod(loose, 0750), 0);
+    assert_false(control_dir_secure(loose, err, sizeof err));
+    assert_non_null(strstr(err, "mode 0750 lets group or others in"));
+    assert_int_equal(lstat(loose, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0750);                         /* untouched */
+    gchar *link = g_build_filename(base, "link", NULL);
+    assert_int_equal(symlink(fresh, link), 0);
+    assert_false(control_dir_secure(link, err, sizeof err));
+    assert_non_null(strstr(err, "not a directory"));
+    gchar *file = g_build_filename(base, "file", NULL);
+    assert_true(g_file_set_contents(file, "", 0, NULL));
+    assert_false(control_dir_secure(file, err, sizeof err));
+    if (geteuid() == 0) {                                               /* another owner */
+        gchar *other = g_build_filename(base, "other", NULL);
+        assert_int_equal(g_mkdir(other, 0700), 0);
+        assert_int_equal(chown(other, 65534, 65534), 0);
+        assert_false(control_dir_secure(other, err, sizeof err));
+        assert_non_null(strstr(err, "owned by uid 65534"));
+        g_rmdir(other);
+        g_free(other);
+    }
+    g_unlink(file);
+    g_unlink(link);
+    g_rmdir(loose);
+    g_rmdir(fresh);
+    gchar *a = g_build_filename(base, "a", NULL);
+    g_rmdir(a);
+    g_rmdir(base);
+    g_free(a);
+    g_free(file);
+    g_free(link);
+    g_free(loose);
+    g_free(fresh);
+    g_free(base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_endless_reply_has_deadline),
         cmocka_unit_test(test_slow_client_does_not_block),
         cmocka_unit_test(test_malformed_lines),
+        cmocka_unit_test(test_control_dir_secure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
