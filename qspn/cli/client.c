@@ -18,6 +18,7 @@ void qspnctl_client_usage(FILE *out)
             "  show [--json]            the whole state: identities, addresses, tables, rules, NAT\n"
             "  show_handlednics         managed interfaces (MAC, link-local)\n"
             "  help                     the daemon's command list with usages\n"
+            "  monitor [--json] [--count N] [--for SECONDS]   live events, one line each\n"
             "  quit                     tear down (remove everything qspnd added) and exit\n"
             "  arcs:       show_neighborhood_arcs, add_real_arc, change_real_arc, remove_real_arc,\n"
             "              show_real_arcs, show_identity_arcs, add_qspn_arc\n"
@@ -29,8 +30,13 @@ void qspnctl_client_usage(FILE *out)
             "DIR/rsp-<id>.fifo (removed afterwards).  --timeout bounds sending and the\n"
             "whole reply; a command whose client has given up before qspnd takes it is\n"
             "not executed.\n"
+            "monitor streams the daemon's events (neighbours, arcs, identity-arcs, best\n"
+            "paths, identities, addresses, kernel operations with their outcome) until\n"
+            "interrupted, N events, SECONDS, or qspnd stops; --json: one JSON object per\n"
+            "line (docs/monitor.md).\n"
             "Exit status: 0 ok, 1 the daemon replied with an error, 2 usage error,\n"
-            "3 no daemon answered within the timeout (default 5 s).\n");
+            "3 no daemon answered within the timeout (default 5 s).  monitor: 0 also when\n"
+            "interrupted or when qspnd stops, 1 refused or dropped (too slow), 3 lost.\n");
 }
 
 static bool parse_timeout(const char *s, double *out)
@@ -91,6 +97,8 @@ int qspnctl_client_main(int argc, char **argv)
         fprintf(stderr, "qspnctl: no control directory (--control-dir or $QSPN_CONTROL_DIR)\n");
         return 2;
     }
+    if (strcmp(argv[i], "monitor") == 0)
+        return qspnctl_monitor_main(dir, timeout, argc - i, argv + i);
     GString *body = g_string_new(NULL);
     GString *reason = g_string_new(NULL);
     control_client_status st = control_client_call(dir, argc - i, argv + i, timeout, body, reason);

@@ -11,6 +11,11 @@
  * replied with an error, 2 usage error, 3 no daemon answered in time. */
 int qspnctl_client_main(int argc, char **argv);
 
+/* `monitor [--json] [--count N] [--for SECONDS]` (qspn/cli/monitor.c): argv[0] is
+ * "monitor".  Prints the daemon's events until interrupted, N events, SECONDS,
+ * or the end of the stream.  Returns the exit status (docs/monitor.md). */
+int qspnctl_monitor_main(const char *dir, double timeout, int argc, char **argv);
+
 /* Usage text of the client subcommands (printed by qspnctl --help). */
 void qspnctl_client_usage(FILE *out);
 

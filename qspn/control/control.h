@@ -171,6 +171,8 @@ typedef struct {
     guint64 client_gone;       /* not executed: the reply FIFO was gone or had no reader */
     guint64 queue_full;        /* refused at once: too many requests behind an async one */
     guint64 replies_dropped;   /* reply not delivered (client left, too slow, too many) */
+    guint64 streams;           /* requests turned into streams (control_stream.h) */
+    guint64 streams_dropped;   /* streams ended because their reader was too slow */
 } control_stats;
 
 /* The control directory must be ours alone: created (0700) when missing;

@@ -6,6 +6,7 @@
  * the terminator carrying its id.  Every wait is bounded by the deadline; the
  * FIFO is removed on every path. */
 #include "control_client.h"
+#include "control_client_internal.h"
 #include "control.h"
 
 #include <errno.h>
@@ -15,14 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct {
-    gint64 deadline;
-    char id[CONTROL_ID_MAX + 1];
-    gchar *rsp;                  /* reply FIFO path, NULL until created */
-    int rfd, rwfd;
-} exchange;
-
-static gint64 ms_left(gint64 deadline)
+gint64 ctlc_ms_left(gint64 deadline)
 {
     gint64 l = (deadline - g_get_monotonic_time()) / 1000;
     return l < 0 ? 0 : l;
@@ -36,7 +30,7 @@ static void say(GString *s, const char *msg)
     }
 }
 
-static const char *make_reply_fifo(const char *dir, exchange *x)
+const char *ctlc_make_reply_fifo(const char *dir, ctlc_exchange *x)
 {
     for (int attempt = 0; attempt < 8; attempt++) {
         g_snprintf(x->id, sizeof x->id, "%08x%08x", g_random_int(), g_random_int());
@@ -58,7 +52,7 @@ static const char *make_reply_fifo(const char *dir, exchange *x)
     return "cannot choose a free request id";
 }
 
-static const char *send_request(const char *dir, const exchange *x, const char *line)
+const char *ctlc_send_request(const char *dir, const ctlc_exchange *x, const char *line)
 {
     gchar *cmd = g_build_filename(dir, CONTROL_CMD_FIFO, NULL);
     int cfd = open(cmd, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
@@ -75,9 +69,9 @@ static const char *send_request(const char *dir, const exchange *x, const char *
             break;
         if (w < 0 && errno == EINTR)
             continue;
-        if (w < 0 && errno == EAGAIN && ms_left(x->deadline) > 0) {
+        if (w < 0 && errno == EAGAIN && ctlc_ms_left(x->deadline) > 0) {
             struct pollfd p = { .fd = cfd, .events = POLLOUT };
-            (void)poll(&p, 1, (int)ms_left(x->deadline));
+            (void)poll(&p, 1, (int)ctlc_ms_left(x->deadline));
             continue;
         }
         why = w < 0 && errno == EAGAIN ? "timeout sending the command (qspnd is not reading)"
@@ -90,7 +84,7 @@ static const char *send_request(const char *dir, const exchange *x, const char *
 }
 
 /* Read the reply of x until its terminator.  Returns OK/ERROR or NOANSWER. */
-static control_client_status read_reply(exchange *x, GString *body, GString *reason)
+static control_client_status read_reply(ctlc_exchange *x, GString *body, GString *reason)
 {
     GString *wire = g_string_new(NULL);
     GString *why = g_string_new(NULL);
@@ -117,7 +111,7 @@ static control_client_status read_reply(exchange *x, GString *body, GString *rea
             say(reason, "reply too large");
             break;
         }
-        gint64 left = ms_left(x->deadline);
+        gint64 left = ctlc_ms_left(x->deadline);
         if (left == 0) {
             say(reason, "timeout waiting for the reply");
             break;
@@ -135,43 +129,58 @@ static control_client_status read_reply(exchange *x, GString *body, GString *rea
     return st;
 }
 
+void ctlc_exchange_close(ctlc_exchange *x)
+{
+    if (x->rwfd >= 0)
+        close(x->rwfd);
+    if (x->rfd >= 0)
+        close(x->rfd);
+    if (x->rsp)
+        (void)unlink(x->rsp);
+    g_free(x->rsp);
+    x->rwfd = x->rfd = -1;
+    x->rsp = NULL;
+}
+
+const char *ctlc_check_line(const char *line, control_client_status *st)
+{
+    *st = CONTROL_CLIENT_USAGE;
+    if (strlen(line) > CONTROL_CLIENT_COMMAND_MAX)
+        return "command too long";
+    if (strchr(line, '\n'))
+        return "command contains a newline";
+    *st = CONTROL_CLIENT_OK;
+    return NULL;
+}
+
 control_client_status control_client_call_line(const char *dir, const char *line,
                                                double timeout_s, GString *body, GString *reason)
 {
     control_ignore_sigpipe();
-    exchange x = { .rfd = -1, .rwfd = -1 };
+    ctlc_exchange x = { .rfd = -1, .rwfd = -1 };
     control_client_status st = CONTROL_CLIENT_NOANSWER;
     const char *why;
 
     if (body)
         g_string_truncate(body, 0);
-    if (strlen(line) > CONTROL_CLIENT_COMMAND_MAX) {
-        say(reason, "command too long");
-        return CONTROL_CLIENT_USAGE;
+    if ((why = ctlc_check_line(line, &st))) {
+        say(reason, why);
+        return st;
     }
-    if (strchr(line, '\n')) {
-        say(reason, "command contains a newline");
-        return CONTROL_CLIENT_USAGE;
-    }
+    st = CONTROL_CLIENT_NOANSWER;
     if (!(timeout_s > 0))
         timeout_s = 5;
     x.deadline = g_get_monotonic_time() + (gint64)(timeout_s * G_USEC_PER_SEC);
-    why = make_reply_fifo(dir, &x);
+    why = ctlc_make_reply_fifo(dir, &x);
     if (!why)
-        why = send_request(dir, &x, line);
+        why = ctlc_send_request(dir, &x, line);
     if (why)
         say(reason, why);
     else
         st = read_reply(&x, body, reason);
     if (st == CONTROL_CLIENT_NOANSWER && body)
         g_string_truncate(body, 0);
-    if (x.rwfd >= 0)
-        close(x.rwfd);
-    if (x.rfd >= 0)
-        close(x.rfd);
-    if (x.rsp)
-        (void)unlink(x.rsp);
-    g_free(x.rsp);
+    ctlc_exchange_close(&x);
     return st;
 }
 

@@ -25,6 +25,7 @@ struct control_server {
     control_request *pending;      /* the asynchronous request being executed */
     GSource *idle;                 /* runs the queue after an async completion */
     GPtrArray *outs;               /* ctl_out*, replies being written */
+    GPtrArray *streams;            /* control_stream*, requests turned into streams */
     guint reply_timeout_ms;
     control_stats st;
 };
@@ -45,6 +46,10 @@ int ctl_open_reply(const control_server *s, const char *id);
  * now is written from the main loop until the reply deadline.  Takes fd and
  * wire. */
 void ctl_out_send(control_server *s, int fd, const char *id, GString *wire);
+
+/* req has been answered (or turned into a stream): the next queued
+ * request may run; req is freed. */
+void ctl_request_done(control_server *s, control_request *req);
 
 /* Block at most budget_us delivering the replies still being written; drop
  * the rest. */

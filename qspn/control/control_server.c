@@ -9,6 +9,7 @@
  * pending, later ones wait in a bounded queue.  A request is executed only if
  * its reply FIFO exists and has a reader at the moment it is taken. */
 #include "control_internal.h"
+#include "control_stream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -79,13 +80,20 @@ void control_request_reply(control_request *req, bool ok, const char *body, cons
                 req->word, ok ? "ok" : "error: ", ok ? "" : (reason && *reason ? reason : "failed"));
         ctl_out_send(s, req->fd, req->id, wire);
         req->fd = -1;
-        if (s->pending == req) {
-            s->pending = NULL;
-            if (s->queue.length > 0 && !s->idle)
-                schedule_queue(s);
-        }
-    } else if (req->fd >= 0) {
+        ctl_request_done(s, req);
+        return;
+    }
+    if (req->fd >= 0)
         close(req->fd);
+    g_free(req);
+}
+
+void ctl_request_done(control_server *s, control_request *req)
+{
+    if (s->pending == req) {
+        s->pending = NULL;
+        if (s->queue.length > 0 && !s->idle)
+            schedule_queue(s);
     }
     g_free(req);
 }
@@ -302,6 +310,7 @@ control_server *control_server_new(const char *dir, const control_command *table
     s->user = user;
     control_framer_init(&s->framer);
     s->outs = g_ptr_array_new();
+    s->streams = g_ptr_array_new();
     s->reply_timeout_ms = CONTROL_REPLY_TIMEOUT_MS;
     g_queue_init(&s->queue);
     remove_stale_replies(dir);
@@ -366,6 +375,7 @@ void control_server_free(control_server *s)
         req->srv = NULL;           /* detached: its control_request_reply() only frees it */
     }
     ctl_out_flush(s, G_USEC_PER_SEC);
+    ctl_stream_flush_all(s, G_USEC_PER_SEC / 2);
     if (s->rfd >= 0)
         close(s->rfd);
     if (s->wfd >= 0)
@@ -375,6 +385,7 @@ void control_server_free(control_server *s)
     g_free(s->cmd_path);
     control_framer_clear(&s->framer);
     g_ptr_array_free(s->outs, TRUE);
+    g_ptr_array_free(s->streams, TRUE);
     g_free(s);
 }
 

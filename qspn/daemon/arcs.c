@@ -4,6 +4,8 @@
  * identities (identities-neighborhood.md §4.5-§4.9). */
 #include "system.h"
 
+#include "monitor.h"
+
 #include <string.h>
 
 #define DOMAIN "qspnd"
@@ -36,6 +38,7 @@ qreal *qsys_real_by_macs(qsys *s, const nmsg_mac *mine, const nmsg_mac *peer)
  * the qspn-arcs and their tables). */
 void qsys_forget_real(qsys *s, qreal *r)
 {
+    qmon_real_arc(s, QMON_ARC_REMOVED, r, 0);
     idm_remove_arc(s->idm, r->id);
     g_ptr_array_remove(s->reals, r);
     g_free(r);
@@ -56,11 +59,13 @@ void qsys_on_nbr_event(void *user, nbr_event ev, const nbr_arc *a, nbr_down_reas
         g_log_structured(DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE",
                          "neighborhood_arc '%s-%s': peer_linklocal %s, cost %lldus", mine, peer, ll,
                          (long long)(a->rtt_us < 0 ? 0 : a->rtt_us));
+        qmon_neighbour(s, true, a, NULL);
     } else {
         static const char *const whys[] = { "silent", "no longer hears us", "said goodbye", "removed" };
         g_log_structured(DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
                          "Neighborhood module: neighborhood_arc `%s-%s` has been removed (%s).", mine,
                          peer, whys[why]);
+        qmon_neighbour(s, false, a, whys[why]);
         qreal *r = qsys_real(s, a->id);
         if (r)
             qsys_forget_real(s, r);
@@ -86,9 +91,9 @@ static void sig_added(void *user, idm_idarc *w, idm_idarc *prev)
     g_log_structured(DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE",
                      "An identity-arc has been added: #%d of local_identity #%d to nodeid %u.", w->index,
                      w->owner->index, w->peer_nodeid);
+    qmon_idarc(s, QMON_IDARC_ADDED, w, 0);
     if (q)
         qns_schedule(q->ns);
-    (void)s;
     (void)prev;
 }
 
@@ -101,6 +106,7 @@ static void sig_changed(void *user, idm_idarc *w, const nmsg_mac *old_mac, uint3
     g_log_structured(DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE",
                      "An identity-arc has been changed: #%d of local_identity #%d%s.", w->index,
                      w->owner->index, only ? " (only neighbour migrated)" : "");
+    qmon_idarc(s, QMON_IDARC_CHANGED, w, 0);
     if (!a)
         return;
     if (a->qspn && a->tid > 0) {
@@ -133,6 +139,7 @@ static void sig_removed(void *user, idm_idarc *w)
     g_log_structured(DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE",
                      "An identity-arc has been removed: #%d of local_identity #%d.", w->index,
                      w->owner->index);
+    qmon_idarc(user, QMON_IDARC_REMOVED, w, 0);
     if (a) {
         if (a->qspn && a->owner)
             qid_remove_qspn_arc(a->owner, a);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "enter.h"
+#include "monitor.h"
 #include "show.h"
 
 #define DOMAIN "qspnd"
@@ -159,6 +160,7 @@ static void cmd_add_real_arc(int argc, char **argv, control_request *req, void *
     r->peer_ll = a->peer_ll;
     r->cost = (uint32_t)cost;
     g_ptr_array_add(s->reals, r);
+    qmon_real_arc(s, QMON_ARC_ADDED, r, 0);
     idm_arc ia = { r->id, r->nic, r->peer_mac, r->peer_ll };
     idm_add_arc(s->idm, &ia);
     main_id_call *c = g_new0(main_id_call, 1);
@@ -180,7 +182,9 @@ static bool cmd_change_real_arc(int argc, char **argv, GString *out, GString *er
         g_string_append_printf(err, "wrong MAC pair '%.17s-%.17s'", argv[1], argv[2]);
         return false;
     }
+    uint32_t old_cost = r->cost;
     r->cost = (uint32_t)cost;
+    qmon_real_arc(s, QMON_ARC_CHANGED, r, old_cost);
     for (int i = 0; i < idm_n_identities(s->idm); i++) {
         idm_identity *id = idm_identity_at(s->idm, i);
         qid *q = id->user;
@@ -547,6 +551,8 @@ static const control_command commands[] = {
     { .name = "pin_operation", .min_args = 2, .max_args = 2 + 3 * QSPND_MAX_NICS, .fn = cmd_pin,
       .usage = "pin_operation OP_ID NAME [DEV MAC LINKLOCAL]...",
       .help = "testbeds: name of the identity namespace and pseudo-interfaces of an operation" },
+    { .name = "monitor", .max_args = 1, .async_fn = qspnd_cmd_monitor, .usage = "monitor [--json]",
+      .help = "a stream of events, one line each, until qspnd stops (docs/monitor.md)" },
     { .name = "help", .fn = cmd_help, .usage = "help", .help = "this list" },
 };
 

@@ -12,6 +12,7 @@
  *   phase 2   the virtual position becomes real (make_real).
  * The kernel follows through the namespace syncs (nsync.c). */
 #include "enter.h"
+#include "monitor.h"
 
 #include <string.h>
 
@@ -273,6 +274,7 @@ static void set_new_identity(qop *op)
         nw->eld[j] = op->p.host_eld[j];
     nw->fp_id = old->fp_id;
     nw->guest_level = k;
+    qmon_address(op->s, nw, NULL);
 }
 
 /* The w1 copied from w0 during this operation. */
@@ -382,6 +384,7 @@ static void make_connectivity(qop *op)
             old->conn_to = md.lvl;
         op->nw->origin_conn = old->ident->nodeid;
     }
+    qmon_address(op->s, old, &prev);
     qspn_fp fp0;
     qid_fp0(old, &fp0);
     if (old->m && !qspn_make_connectivity(old->m, k + 1, old->conn_to, &c, update_fp_conn, old, &fp0))
@@ -396,6 +399,7 @@ bool qop_phase2(qop *op, char *err, size_t errlen)
         g_snprintf(err, errlen, "operation %u has no new identity", op->op_id);
         return false;
     }
+    ntk_naddr prev = nw->addr;
     nw->addr = new_address(op, &nw->addr, op->p.pos2);
     nw->eld[op->p.host_level - 1] = op->p.eld2;
     qspn_fp fp0;
@@ -408,6 +412,7 @@ bool qop_phase2(qop *op, char *err, size_t errlen)
     ntk_naddr_format(&nw->addr, ":", a, sizeof a);
     g_log_structured(DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE", "make_real at level %d identity #%d (%s).",
                      op->p.host_level - 1, nw->ident->index, a);
+    qmon_address(op->s, nw, &prev);
     op->phase2_done = true;
     nw->awaiting_phase2 = false;
     for (guint i = 0; i < nw->deferred->len; i++) {
@@ -515,6 +520,7 @@ bool qop_phase1(qop *op, char *err, size_t errlen)
     idm_identity *nid = idm_add_identity(s->idm, mig, nodeid, ns, pseudo);
     qid *nw = qid_new(s, nid);
     op->nw = nw;
+    qmon_identity(s, QMON_IDENTITY_CREATED, nw);
     /* the new identity takes the namespace (and what is installed there) */
     nw->ns = op->old->ns;
     nw->ns->owner = nw;

@@ -4,6 +4,8 @@
  * frames from neighbours, and the dismissal of a connectivity identity. */
 #include "system.h"
 
+#include "monitor.h"
+
 #include <string.h>
 
 #define DOMAIN "qspnd"
@@ -203,6 +205,8 @@ static gboolean on_arc_removed_job(gpointer data)
     qid *q = j->q;
     qwarc *a = j->a;
     qsys *s = q->sys;
+    if (a->qspn && a->w)
+        qmon_idarc(s, QMON_QSPN_ARC_REMOVED, a->w, a->tid);
     if (a->qspn)
         qwarc_release_tables(s, a);
     if (a->w) {
@@ -309,6 +313,8 @@ void qid_free(qid *q)
         qspn_destroy_manager(q->m);
     q->m = NULL;
     g_hash_table_destroy(q->timers);          /* removes the glib sources */
+    if (q->mon_paths)
+        g_hash_table_destroy(q->mon_paths);
     for (guint i = 0; i < q->handles->len; i++) {
         qwarc *a = g_ptr_array_index(q->handles, i);
         if (a->w)
@@ -351,6 +357,7 @@ bool qid_add_qspn_arc(qid *q, qwarc *a, uint32_t cost, bool take_table)
         a->tmac = a->w->peer_mac;
     }
     a->qspn = true;
+    qmon_idarc(s, QMON_QSPN_ARC_ADDED, a->w, a->tid);
     if (q->awaiting_phase2)
         g_ptr_array_add(q->deferred, a);
     else
@@ -363,6 +370,8 @@ void qid_remove_qspn_arc(qid *q, qwarc *a)
 {
     qsys *s = q->sys;
     g_ptr_array_remove(q->deferred, a);
+    if (a->qspn && a->w)
+        qmon_idarc(s, QMON_QSPN_ARC_REMOVED, a->w, a->tid);
     if (a->qspn && q->m)
         qspn_arc_remove(q->m, a);
     qwarc_release_tables(s, a);
@@ -492,6 +501,7 @@ void qid_dismiss(qid *q)
     g_strlcpy(ns, q->ident->ns, sizeof ns);
     g_log_structured(DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE", "dismissing identity #%d (namespace %s)",
                      q->ident->index, ns);
+    qmon_identity(s, QMON_IDENTITY_DISMISSED, q);
     if (q->m) {
         qspn_stop_operations(q->m);
         qspn_destroy(q->m);

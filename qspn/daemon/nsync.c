@@ -4,6 +4,8 @@
  * a burst of QSPN signals costs one diff. */
 #include "system.h"
 
+#include "monitor.h"
+
 #include <string.h>
 
 #define DOMAIN "qspnd"
@@ -14,6 +16,8 @@ qns *qns_new(qsys *s, const char *name, kernel *k)
     ns->sys = s;
     g_strlcpy(ns->name, name ? name : "", sizeof ns->name);
     ns->k = k;
+    if (k && ns->name[0] && s->mon)    /* the system's kernel is observed from the start */
+        kernel_set_observer(k, qmon_kernel_observer, s->mon);
     fib_state_init(&ns->installed);
     g_ptr_array_add(s->spaces, ns);
     return ns;
@@ -246,6 +250,7 @@ void qns_sync_now(qns *ns)
     fib_state_copy(&ns->installed, &want);
     fib_state_clear(&want);
     g_array_free(ops, TRUE);
+    qmon_paths(ns->owner);
 }
 
 void qns_adopt(qns *ns)

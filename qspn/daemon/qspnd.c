@@ -19,6 +19,7 @@
 #include "control.h"
 #include "kernel.h"
 #include "log.h"
+#include "monitor.h"
 #include "options.h"
 #include "owner.h"
 #include "plan.h"
@@ -133,9 +134,10 @@ static void log_counters(const qspnd *d)
     LOG(G_LOG_LEVEL_MESSAGE,
         "SIGUSR2: control: requests %" G_GUINT64_FORMAT " ok %" G_GUINT64_FORMAT
         " errors %" G_GUINT64_FORMAT " malformed %" G_GUINT64_FORMAT " client_gone %"
-        G_GUINT64_FORMAT " queue_full %" G_GUINT64_FORMAT " replies_dropped %" G_GUINT64_FORMAT,
+        G_GUINT64_FORMAT " queue_full %" G_GUINT64_FORMAT " replies_dropped %" G_GUINT64_FORMAT
+        " streams %" G_GUINT64_FORMAT " streams_dropped %" G_GUINT64_FORMAT " monitors %zu",
         st.requests, st.ok, st.errors, st.malformed, st.client_gone, st.queue_full,
-        st.replies_dropped);
+        st.replies_dropped, st.streams, st.streams_dropped, qmon_subscribers(d->mon));
 }
 
 static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
@@ -197,6 +199,11 @@ static int start(qspnd *d)
     }
     d->sys->kernel_in = kernel_netlink_new_in;
     d->nodeid = idm_main(d->sys->idm)->nodeid;
+    /* qspnctl monitor: every later kernel operation, model change and path change */
+    d->mon = qmon_new();
+    qmon_attach(d->mon, d->sys);
+    d->sys->mon = d->mon;
+    kernel_set_observer(d->k, qmon_kernel_observer, d->mon);
     size_t ncmd = 0;
     const control_command *tab = qspnd_command_table(&ncmd);
     d->srv = control_server_new(d->opt.control_dir, tab, ncmd, d, &ge);
@@ -260,8 +267,13 @@ static int run(qspnd *d)
 static void cleanup(qspnd *d)
 {
     if (d->srv)
-        control_server_free(d->srv);
+        control_server_free(d->srv);       /* ends the monitors' streams */
+    if (d->k)
+        kernel_set_observer(d->k, NULL, NULL);
+    if (d->sys)
+        d->sys->mon = NULL;
     qspnd_free_system(d);
+    qmon_free(d->mon);
     if (d->loop)
         g_main_loop_unref(d->loop);
     if (d->startup)

@@ -3,6 +3,7 @@
 #include "runtime.h"
 
 #include "commands.h"
+#include "monitor.h"
 #include "show.h"
 #include "system.h"
 
@@ -138,6 +139,7 @@ void qspnd_free_system(qspnd *d)
 {
     if (!d->sys)
         return;
+    qmon_attach(d->mon, NULL);
     qsys_free(d->sys);
     g_free(d->sys);
     d->sys = NULL;
@@ -149,6 +151,7 @@ int qspnd_teardown(qspnd *d)
     if (!d->started)
         return 0;
     d->started = false;
+    qmon_stopping(d->mon);
     int rc0 = d->sys ? qsys_stop(d->sys) : 0;
     GArray *td = plan_teardown(&d->opt.cfg);
     int rc = kernel_apply(d->k, (const kop *)td->data, td->len, NULL, err, sizeof err);

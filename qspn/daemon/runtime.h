@@ -12,6 +12,7 @@
 #include "state.h"
 
 struct qsys;
+struct qmon;
 
 typedef struct {
     qspnd_options opt;
@@ -20,6 +21,7 @@ typedef struct {
     guint32 nodeid;              /* random id of identity #0 */
     GMainLoop *loop;             /* NULL in unit tests */
     control_server *srv;         /* NULL in unit tests */
+    struct qmon *mon;            /* qspnctl monitor's subscribers (monitor.h); NULL in unit tests */
     GArray *startup;             /* the applied start-up plan (kop) */
     bool started;                /* start-up completed, teardown pending */
     int exit_code;

@@ -39,6 +39,7 @@ typedef struct qid qid;
 typedef struct qwarc qwarc;
 typedef struct qreal qreal;
 typedef struct qop qop;
+struct qmon;                           /* monitor.h: qspnctl monitor's subscribers */
 
 /* Called before an adding kop is applied (added) and after a removing one:
  * the state file's write-ahead records (runtime.c). */
@@ -79,6 +80,7 @@ struct qid {
     GHashTable *timers;                /* QSPN timer id -> glib source id */
     GPtrArray *handles;                /* every qwarc ever made for it (freed with it) */
     bool dismissing;
+    GHashTable *mon_paths;             /* monitor: best paths last reported (monemit.c) */
 };
 
 struct qwarc {
@@ -142,6 +144,7 @@ struct qsys {
     uint64_t auth_seq;                 /* --key-file: our last sequence number */
     GHashTable *auth_windows;          /* --key-file: (sender NNID, path) -> anti-replay window */
     bool stopping;
+    struct qmon *mon;                  /* NULL: no monitor (unit tests); not owned */
     qsys_state_fn state_fn;
     void *state_ctx;
     /* a kernel handle inside a named namespace (kernel_netlink_new_in, or a fake) */

@@ -183,12 +183,25 @@ typedef struct {
     void (*leave)(kernel *k, int token);
 } kernel_vtable;
 
+/* Outcome of one applied kop, for an observer (qspnctl monitor). */
+typedef enum {
+    KERNEL_OP_OK = 0,
+    KERNEL_OP_FAILED,          /* the apply stops here */
+    KERNEL_OP_IGNORED,         /* failed, but the kop is tolerant ("already gone") */
+} kernel_op_result;
+/* Called after each kop is applied (every kop of an nft transaction gets the
+ * transaction's outcome): line is kop_format(), err the reason when not ok. */
+typedef void (*kernel_observer)(void *ctx, const kernel *k, const kop *op, const char *line,
+                                kernel_op_result result, const char *err);
+
 struct kernel {
     const kernel_vtable *vt;
     char rt_tables[256];       /* path of the rt_tables file */
     char label[KOP_NAMELEN];   /* "" for the system's namespace, else the identity namespace */
     int netns_fd;              /* -1: the caller's namespace; else entered around every apply */
     void *priv;
+    kernel_observer observe;   /* NULL: none (kernel_set_observer) */
+    void *observe_ctx;
 };
 
 /* Apply ops in order; consecutive nft kops become one transaction.  Each kop is
@@ -205,6 +218,8 @@ int kernel_apply_cancellable(kernel *k, const kop *ops, size_t n, size_t *done,
                              const volatile sig_atomic_t *cancel, char *err, size_t errlen);
 bool kernel_link_mac(kernel *k, const char *dev, char *mac, size_t len);
 void kernel_free(kernel *k);
+/* Observe every kop k applies from now on (fn NULL: stop). */
+void kernel_set_observer(kernel *k, kernel_observer fn, void *ctx);
 
 /* libnl + libnftables backend, in the caller's current network namespace.
  * Returns NULL (message in err) on failure. */

@@ -438,6 +438,29 @@ static void log_op(const kernel *k, const char *line)
         g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE", "%s", line);
 }
 
+static void observed(const kernel *k, const kop *op, const char *line, kernel_op_result r,
+                     const char *err)
+{
+    if (k->observe)
+        k->observe(k->observe_ctx, k, op, line, r, r == KERNEL_OP_OK ? "" : err);
+}
+
+/* Every kop of an nft transaction has the transaction's outcome. */
+static void observe_run(const kernel *k, const kop *ops, size_t n, kernel_op_result r, const char *err)
+{
+    char line[KOP_STRLEN];
+    for (size_t i = 0; k->observe && i < n; i++) {
+        kop_format(&ops[i], k->rt_tables, line, sizeof line);
+        observed(k, &ops[i], line, r, err);
+    }
+}
+
+void kernel_set_observer(kernel *k, kernel_observer fn, void *ctx)
+{
+    k->observe = fn;
+    k->observe_ctx = ctx;
+}
+
 static int apply_here(kernel *k, const kop *ops, size_t n, size_t *done,
                       const volatile sig_atomic_t *cancel, char *err, size_t errlen)
 {
@@ -456,10 +479,14 @@ static int apply_here(kernel *k, const kop *ops, size_t n, size_t *done,
                 if (!ops[i].tolerant) {
                     g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_WARNING, "MESSAGE",
                                      "failed: %s: %s", line, err);
+                    observed(k, &ops[i], line, KERNEL_OP_FAILED, err);
                     return -1;
                 }
                 g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE",
                                  "ignored (nothing to undo): %s", err);
+                observed(k, &ops[i], line, KERNEL_OP_IGNORED, err);
+            } else {
+                observed(k, &ops[i], line, KERNEL_OP_OK, err);
             }
             i++;
             if (done)
@@ -484,11 +511,13 @@ static int apply_here(kernel *k, const kop *ops, size_t n, size_t *done,
         if (rc != 0 && !tolerant) {
             g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_WARNING, "MESSAGE",
                              "nft transaction failed: %s", err);
+            observe_run(k, ops + i, j - i, KERNEL_OP_FAILED, err);
             return -1;
         }
         if (rc != 0)
             g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE",
                              "ignored (nothing to undo): %s", err);
+        observe_run(k, ops + i, j - i, rc == 0 ? KERNEL_OP_OK : KERNEL_OP_IGNORED, err);
         i = j;
         if (done)
             *done = i;
