@@ -11,6 +11,8 @@
 #include "control_queue.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <glib-unix.h>
 #include <poll.h>
 #include <stdio.h>
@@ -57,6 +59,20 @@ static void tell_gone(control_stream *st, const char *why)
 
 static gboolean on_fd(gint fd, GIOCondition cond, gpointer data);
 
+/* A client killed before it could remove its FIFO: the FIFO has no reader
+ * left, we remove it (as ctl_open_reply does for a request). */
+static void remove_if_orphan(const control_stream *st)
+{
+    gchar *path = control_reply_path(st->srv->dir, st->id);
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+    struct stat sb;
+    if (fd >= 0)
+        close(fd);
+    else if (errno == ENXIO && lstat(path, &sb) == 0 && S_ISFIFO(sb.st_mode))
+        (void)unlink(path);
+    g_free(path);
+}
+
 /* Watch the FIFO for errors, and for room when lines wait. */
 static void watch(control_stream *st, bool out)
 {
@@ -81,6 +97,7 @@ static bool pump(control_stream *st, bool reader_gone, bool rewatch)
     if (r == CQ_GONE) {
         if (!st->ending)
             CTL_LOG(G_LOG_LEVEL_INFO, "stream %s: the reader is gone", st->id);
+        remove_if_orphan(st);
         tell_gone(st, "the reader is gone");
         stream_free(st);
         return false;
