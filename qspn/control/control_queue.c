@@ -11,6 +11,7 @@ void control_queue_init(control_queue *q, size_t max_lines, size_t max_bytes)
     q->buf = g_string_new(NULL);
     q->off = 0;
     q->lines = 0;
+    q->mid_line = false;
     q->max_lines = max_lines;
     q->max_bytes = max_bytes;
 }
@@ -59,6 +60,12 @@ void control_queue_push_raw(control_queue *q, const char *line)
 
 void control_queue_discard(control_queue *q)
 {
+    const char *nl = q->mid_line ? memchr(q->buf->str + q->off, '\n', control_queue_bytes(q)) : NULL;
+    if (nl) {
+        g_string_truncate(q->buf, (gsize)(nl - q->buf->str) + 1);
+        q->lines = 1;
+        return;
+    }
     g_string_truncate(q->buf, 0);
     q->off = 0;
     q->lines = 0;
@@ -67,6 +74,8 @@ void control_queue_discard(control_queue *q)
 static void consumed(control_queue *q, size_t n)
 {
     const char *p = q->buf->str + q->off, *end = p + n;
+    if (n > 0)
+        q->mid_line = end[-1] != '\n';
     while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
         q->lines--;
         p++;

@@ -18,6 +18,7 @@ typedef struct {
     GString *buf;                  /* lines, buf->str[off..len) not yet written */
     size_t off;
     size_t lines;                  /* complete lines (or their tails) not yet written */
+    bool mid_line;                 /* the writer has taken part of a line, not its end */
     size_t max_lines, max_bytes;
 } control_queue;
 
@@ -43,7 +44,8 @@ control_queue_push control_queue_push_line(control_queue *q, const char *line, s
 /* Append a protocol line ("%ok <id>") verbatim, ignoring the bounds (one
  * terminator after the bounded lines). */
 void control_queue_push_raw(control_queue *q, const char *line);
-/* Drop everything not yet written. */
+/* Drop every line not yet written; the tail of a line the writer has begun
+ * to take is kept (the reader never sees half a line glued to the next). */
 void control_queue_discard(control_queue *q);
 /* Write as much as the writer takes. */
 control_queue_write control_queue_flush(control_queue *q, control_queue_writer w, void *ctx);

@@ -153,6 +153,31 @@ static void test_long_run(void **state)
     control_queue_clear(&q);
 }
 
+/* A reader that fell behind in the middle of a line: discarding what waits
+ * keeps that line's tail, so the final line never glues to half a line. */
+static void test_discard_mid_line(void **state)
+{
+    control_queue q;
+    fake_pipe p = { g_string_new(NULL), 4, 0, false, 0 };
+    control_queue_init(&q, 100, 10000);
+    assert_int_equal(control_queue_push_line(&q, "first", 5), CQ_OK);
+    assert_int_equal(control_queue_push_line(&q, "second", 6), CQ_OK);
+    assert_int_equal(control_queue_flush(&q, fake_write, &p), CQ_AGAIN);    /* "firs" */
+    control_queue_discard(&q);
+    assert_int_equal(control_queue_lines(&q), 1);
+    control_queue_push_raw(&q, "%error x too slow");
+    p.room = 1000;
+    assert_int_equal(control_queue_flush(&q, fake_write, &p), CQ_DONE);
+    assert_string_equal(p.got->str, "first\n%error x too slow\n");
+    /* at a line boundary everything waiting goes */
+    assert_int_equal(control_queue_push_line(&q, "third", 5), CQ_OK);
+    control_queue_discard(&q);
+    assert_int_equal(control_queue_bytes(&q), 0);
+    assert_int_equal(control_queue_lines(&q), 0);
+    control_queue_clear(&q);
+    g_string_free(p.got, TRUE);
+}
+
 static void test_reader_gone(void **state)
 {
     control_queue q;
@@ -175,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_partial_writes),
         cmocka_unit_test(test_long_run),
+        cmocka_unit_test(test_discard_mid_line),
         cmocka_unit_test(test_reader_gone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

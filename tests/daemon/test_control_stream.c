@@ -109,6 +109,7 @@ static void test_slow_reader_dropped(void **state)
     }
     const char *end = strstr(r->got->str, "%error slow1 too slow: more than 50 lines or 4096 bytes waiting; dropped\n");
     assert_non_null(end);
+    assert_true(end > r->got->str && end[-1] == '\n');          /* after whole lines only */
     assert_int_equal(end[strlen("%error slow1 too slow: more than 50 lines or 4096 bytes waiting; dropped\n")], '\0');
     iterate_ms(20);
     assert_int_equal(control_server_n_streams(t->srv), 0);      /* closed after its last line */
