@@ -149,9 +149,11 @@ bool control_stream_send(control_stream *st, const char *line)
 {
     if (st->ending)
         return false;
-    switch (control_queue_push_line(&st->q, line, strlen(line))) {
+    size_t len = strnlen(line, CONTROL_STREAM_LINE_MAX + 1);
+    switch (len > CONTROL_STREAM_LINE_MAX ? CQ_BAD : control_queue_push_line(&st->q, line, len)) {
     case CQ_BAD:
-        CTL_LOG(G_LOG_LEVEL_WARNING, "stream %s: a line with a newline or empty: not sent", st->id);
+        CTL_LOG(G_LOG_LEVEL_WARNING, "stream %s: a line empty, too long or with a newline: not sent",
+                st->id);
         return true;
     case CQ_FULL:
         drop(st);

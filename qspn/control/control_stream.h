@@ -23,6 +23,7 @@
 #define CONTROL_STREAM_MAX_LINES 1000          /* default bounds of one subscriber's queue */
 #define CONTROL_STREAM_MAX_BYTES (256 * 1024)
 #define CONTROL_STREAM_CLOSE_MS 5000           /* to deliver the final line, then closed */
+#define CONTROL_STREAM_LINE_MAX (16 * 1024)    /* bytes of one line (a longer one is not sent) */
 #define CONTROL_STREAM_ACK "%stream"
 
 typedef struct control_stream control_stream;
@@ -39,7 +40,9 @@ typedef void (*control_stream_gone_fn)(control_stream *st, const char *why, void
 control_stream *control_request_stream(control_request *req, size_t max_lines, size_t max_bytes,
                                        control_stream_gone_fn gone, void *user);
 
-/* Queue one line (no '\n' inside) and write what the pipe takes now.  false
+/* Queue one line (no '\n' inside, at most CONTROL_STREAM_LINE_MAX bytes; an
+ * empty, longer or multi-line one is logged and not sent) and write what the
+ * pipe takes now.  false
  * when the stream ended (then gone() has been called, inside this call). */
 bool control_stream_send(control_stream *st, const char *line);
 

@@ -67,6 +67,10 @@ static void test_lines_then_end(void **state)
     assert_string_equal(control_stream_id(st), "s1");
     assert_true(control_stream_send(st, "one"));
     assert_true(control_stream_send(st, "%two"));
+    gchar *huge = g_strnfill(CONTROL_STREAM_LINE_MAX + 1, 'h');
+    assert_true(control_stream_send(st, huge));        /* not sent; the stream goes on */
+    assert_true(control_stream_send(st, "a\nb"));
+    g_free(huge);
     /* the server still answers other clients meanwhile */
     tcall *c = tcall_start(t->dir, "echo x", 5);
     tcall_finish(c);
