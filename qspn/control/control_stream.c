@@ -76,8 +76,11 @@ static void remove_if_orphan(const control_stream *st)
 /* Watch the FIFO for errors, and for room when lines wait. */
 static void watch(control_stream *st, bool out)
 {
-    if (st->src && st->src_out == out)
+    if (st->src && st->src_out == out) {
+        if (st->ending)
+            g_source_set_ready_time(st->src, st->deadline);
         return;
+    }
     if (st->src) {
         g_source_destroy(st->src);
         g_source_unref(st->src);

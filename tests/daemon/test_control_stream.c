@@ -121,6 +121,32 @@ static void test_slow_reader_dropped(void **state)
     tctx_free(t);
 }
 
+/* Dropped, and the reader never reads again: closed at the deadline all the same. */
+static void test_dropped_reader_never_reads(void **state)
+{
+    tctx *t = tctx_new();
+    traw *r = traw_open(t->dir, "stuck1");
+    gone_rec g = { 0 };
+    control_stream *st = subscribe(t, r, 10, 2048, &g);
+    while (control_stream_send(st, "a line of an event that nobody reads"))
+        ;
+    assert_string_equal(g.why, "too slow");
+    gint64 t0 = g_get_monotonic_time();
+    for (int i = 0; i < 1400 && control_server_n_streams(t->srv) > 0; i++)
+        iterate_ms(5);
+    gint64 waited = g_get_monotonic_time() - t0;
+    assert_int_equal(control_server_n_streams(t->srv), 0);
+    assert_true(waited >= (CONTROL_STREAM_CLOSE_MS - 100) * 1000);
+    /* what the pipe held is there, then EOF: the daemon's end is closed */
+    drain(r);
+    assert_true(r->got->len > 1000);
+    assert_null(strstr(r->got->str, "%error"));
+    char c;
+    assert_int_equal(read(r->rfd, &c, 1), 0);
+    traw_close(r);
+    tctx_free(t);
+}
+
 static void test_reader_leaves(void **state)
 {
     tctx *t = tctx_new();
@@ -213,6 +239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_then_end),
         cmocka_unit_test(test_slow_reader_dropped),
+        cmocka_unit_test(test_dropped_reader_never_reads),
         cmocka_unit_test(test_reader_leaves),
         cmocka_unit_test(test_client_library),
     };
