@@ -14,7 +14,8 @@
 #   3. at most 16 monitors: the 17th is refused with a clear error; a SIGKILLed
 #      monitor is noticed at once and its FIFO removed; SIGTERM ends them (0);
 #   4. --count N, --for SECONDS, SIGINT, usage errors;
-#   5. quit: the remaining monitor sees daemon_stopping and the teardown's
+#   5. the peer stops (neighbour_down, "said goodbye"); quit: the remaining
+#      monitor sees daemon_stopping and the teardown's
 #      kernel operations, then exits 0 ("qspnd stopped"); nothing is left.
 # Every JSON line is validated against docs/json-schema/monitor-event.json.
 set -u
@@ -197,7 +198,12 @@ wait_monitors 1 || fail "SIGINT was not noticed"
 [ "$(ls "$CD"/rsp-*.fifo | wc -l)" = 1 ] || fail "FIFOs left: $(ls "$CD")"
 log "4. --count, --for, SIGINT and usage errors"
 
-# ---------------------------------------------------------------- 5. quit
+# ---------------------------------------------------------------- 5. the peer leaves, quit
+kill -TERM "$PB"; wait "$PB"; rc=$?
+[ "$rc" = 0 ] || fail "the peer qspnd: exit $rc after SIGTERM"
+expect_event neighbour_down
+grep -q '"type":"neighbour_down","dev":"eth1","mac":"02:00:00:00:07:0A","peer_mac":"02:00:00:00:07:0B","peer_linklocal":"169.254.7.11","reason":"said goodbye"' \
+  "$WORK/m1.out" || fail "neighbour_down of the peer that said goodbye"
 ctl quit || fail "quit: exit $?"
 wait "$QPID"; rc=$?; QPID=
 [ "$rc" = 0 ] || fail "qspnd exit status $rc after quit"
@@ -212,7 +218,7 @@ grep -q '"type":"ip_address_removed","netns":"default","ip":"10.0.0.8","prefix":
   fail "no ip_address_removed at teardown"
 check_clean "after quit with a monitor"
 
-python3 "$CHECK" "$SCHEMA" --require neighbour_up,arc_added,arc_changed,arc_removed,identity_arc_added,identity_arc_removed,qspn_arc_added,qspn_arc_removed,path_added,path_changed,path_removed,kernel,ip_address_removed,daemon_stopping \
+python3 "$CHECK" "$SCHEMA" --require neighbour_up,neighbour_down,arc_added,arc_changed,arc_removed,identity_arc_added,identity_arc_removed,qspn_arc_added,qspn_arc_removed,path_added,path_changed,path_removed,kernel,ip_address_removed,daemon_stopping \
   "$WORK/m1.out" || fail "the JSON monitor's lines against $SCHEMA"
 python3 "$CHECK" "$SCHEMA" "$WORK/m3.out" "$WORK/m4.out" || fail "the other JSON monitors' lines against $SCHEMA"
 
