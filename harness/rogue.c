@@ -54,6 +54,7 @@ typedef struct {
     uint32_t targets[MAX_TARGETS];
     int n_targets;
     uint32_t global;                   /* a target's address that is not its link-local */
+    long idle_streams;                 /* idle streams opened to each target at once */
     int udp;
     GByteArray *captured[MAX_CAPTURED];
     int n_captured;
@@ -65,11 +66,12 @@ typedef struct {
 static void usage(FILE *f)
 {
     fputs("usage: qspn-rogue --dev DEV --ll LINKLOCAL --mac MAC [--seconds S] [--rate N]\n"
-          "                  [--target LINKLOCAL]... [--global IP]\n"
+          "                  [--target LINKLOCAL]... [--global IP] [--idle-streams N]\n"
           "  --seconds S   how long to send (0.1 .. 600, default 10)\n"
           "  --rate N      messages per second (1 .. 1000000, default 5000)\n"
           "  --target LL   a qspnd's link-local to open TCP streams to (at most 8)\n"
-          "  --global IP   an address of a target that is not its link-local (TCP)\n", f);
+          "  --global IP   an address of a target that is not its link-local (TCP)\n"
+          "  --idle-streams N  first open N idle streams to each target (0 .. 200, default 0)\n", f);
 }
 
 static uint32_t rnd(void)
@@ -113,6 +115,10 @@ static bool parse_args(rogue *r, int argc, char **argv)
                 return false;
         } else if (!strcmp(o, "--target") && r->n_targets < MAX_TARGETS) {
             if (!parse_ip(v, &r->targets[r->n_targets++]))
+                return false;
+        } else if (!strcmp(o, "--idle-streams")) {
+            r->idle_streams = strtol(v, &end, 10);
+            if (*end || r->idle_streams < 0 || r->idle_streams > 200)
                 return false;
         } else if (!strcmp(o, "--global")) {
             if (!parse_ip(v, &r->global))
@@ -336,6 +342,16 @@ int main(int argc, char **argv)
     }
     r.udp = open_udp(&r);
     capture(&r, 1000);
+    /* more idle streams than qspnd keeps (TL_IN_MAX), whatever the rate */
+    for (int t = 0; t < r.n_targets; t++)
+        for (long i = 0; i < r.idle_streams; i++) {
+            int fd = tcp_connect(&r, r.targets[t]);
+            if (fd >= 0) {
+                (void)send(fd, "\0", 1, MSG_NOSIGNAL);
+                hold(&r, fd);
+                r.sent[K_TCP_IDLE_HELD]++;
+            }
+        }
     int64_t start = g_get_monotonic_time(), end = start + (int64_t)(r.seconds * 1e6);
     uint64_t n = 0;
     for (int64_t now = start; now < end; now = g_get_monotonic_time()) {
