@@ -247,10 +247,13 @@ static void edge_line(const qg_edge *e, GString *out)
     g_string_append_printf(out, "  %s -> %s [", e->from, e->to);
     if (e->arc) {
         g_string_append_printf(out, "label=\"arc %u\\n", e->arc_id);
-        qg_dot_escape(e->arc->dev, out);
-        g_string_append_c(out, ' ');
-        qg_dot_escape(e->arc->peer_mac, out);
-        g_string_append_printf(out, "\\n%uus\" style=solid", e->arc->cost);
+        if (e->arc->dev[0] || e->arc->peer_mac[0]) {
+            qg_dot_escape(e->arc->dev, out);
+            g_string_append_c(out, ' ');
+            qg_dot_escape(e->arc->peer_mac, out);
+            g_string_append(out, "\\n");
+        }
+        g_string_append_printf(out, "%uus\" style=solid", e->arc->cost);
     } else {
         g_string_append_printf(out, "label=\"arc %u\" style=%s", e->arc_id, e->best ? "solid" : "dashed");
     }
