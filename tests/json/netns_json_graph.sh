@@ -12,11 +12,13 @@
 #      the sums of the arc costs chosen here); the default identity is the main
 #      one; usage errors exit 2; without dot in PATH, --svg fails with a reason.
 set -u
+# shellcheck disable=SC2034  # QSPND and SHARED are used by netns_lib.sh and netns_chain.sh
 QSPND=${1:?qspnd}
 CTL=${2:?qspnctl}
+# shellcheck disable=SC2034
 SHARED=${3:?shared dir}
 ROOT=${4:?source root}
-# shellcheck source=../daemon/netns_lib.sh
+# shellcheck source-path=SCRIPTDIR source=../daemon/netns_lib.sh
 . "$ROOT/tests/daemon/netns_lib.sh"
 # shellcheck source=netns_chain.sh
 . "$ROOT/tests/json/netns_chain.sh"
