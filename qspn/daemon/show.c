@@ -2,15 +2,12 @@
  * kernel is the authority; `ip`/`nft` dumps show what is really there). */
 #include "show.h"
 
-#include <json-glib/json-glib.h>
 #include <string.h>
+
+#include "jsonb.h"
 
 /* Version of the JSON of `show --json` (docs/json-schema/show.json). */
 #define QSPND_SHOW_SCHEMA_VERSION 1
-
-#define JSTR(b, k, v) (json_builder_set_member_name(b, k), json_builder_add_string_value(b, v))
-#define JINT(b, k, v) (json_builder_set_member_name(b, k), json_builder_add_int_value(b, v))
-#define JBOOL(b, k, v) (json_builder_set_member_name(b, k), json_builder_add_boolean_value(b, v))
 
 static const char *kind_of(const qsys *s, const qid *q, uint32_t addr, int *level)
 {
