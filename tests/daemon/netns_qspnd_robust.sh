@@ -17,7 +17,12 @@
 #   R6 a start-up over --max-destinations is refused at once, nothing touched;
 #   R7 a timed-out command is not executed and its reply is not read by the
 #      next client (SIGSTOP/SIGCONT); a partial line in cmd.fifo is not glued
-#      to the next command.
+#      to the next command;
+#   R8 a flood of control commands (200 clients at once) and 40 clients that
+#      never read their replies (reply FIFOs shrunk to one page) plus 40 that
+#      are gone: the daemon keeps answering other clients within a second,
+#      drops the stuck replies after its 5 s bound, runs no command of a gone
+#      client, and every flood client gets its own answer.
 set -u
 QSPND=${1:?qspnd}
 CTL=${2:?qspnctl}
@@ -281,6 +286,51 @@ wait "$QPID"; rc=$?; QPID=
 [ "$rc" = 0 ] || fail "R7: exit status $rc"
 check_clean "R7 after quit"
 log "R7: timed-out command not run, replies not crossed, partial line not glued"
+
+# ---------------------------------------------------------------- R8 control flood, stuck and gone clients
+start_qspnd "${ALFA[@]}" || exit 1
+coproc STALL { python3 "$(dirname "$0")/control_stall.py" "$CD" 40 show --json; }
+EXTRA_PIDS+=("$STALL_PID")
+read -r -t 10 line <&"${STALL[0]}" || fail "R8: the stuck clients did not start"
+log "R8: $line"
+# while 40 replies are stuck, another client is answered at once, 5 times in a row
+for i in 1 2 3 4 5; do
+  t0=$(date +%s%N)
+  "$CTL" --control-dir "$CD" --timeout 2 show_handlednics >/dev/null || fail "R8: show_handlednics $i with stuck clients"
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  [ "$ms" -lt 1000 ] || fail "R8: show_handlednics took $ms ms with stuck clients"
+done
+# 200 clients at once, each must get its own reply
+pids=()
+for i in $(seq 1 200); do
+  "$CTL" --control-dir "$CD" --timeout 20 show_handlednics >"$WORK/r8-$i.out" 2>&1 &
+  pids+=("$!")
+done
+bad=0
+for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+[ "$bad" = 0 ] || fail "R8: $bad of 200 concurrent clients failed"
+wrong=$(grep -L 'handlednics\|eth1' "$WORK"/r8-*.out | wc -l)
+[ "$wrong" = 0 ] || fail "R8: $wrong of 200 replies are not show_handlednics'"
+rm -f "$WORK"/r8-*.out
+# past the 5 s bound the stuck replies are dropped and counted; the gone clients' commands never ran
+sleep 5.5
+exec {STALL[1]}>&-
+wait "$STALL_PID" 2>/dev/null
+kill -USR2 "$QPID"
+sleep 0.3
+counters=$(grep 'SIGUSR2: control:' "$WORK/qspnd.log" | tail -1)
+log "R8: $counters"
+dropped=$(sed -E 's/.* replies_dropped ([0-9]+).*/\1/' <<<"$counters")
+gone=$(sed -E 's/.* client_gone ([0-9]+).*/\1/' <<<"$counters")
+[ "${dropped:-0}" -ge 40 ] || fail "R8: replies_dropped $dropped (want >= 40)"
+[ "${gone:-0}" -ge 40 ] || fail "R8: client_gone $gone (want >= 40)"
+ls "$CD" | grep -q '^rsp-' && fail "R8: reply FIFOs left in the control directory: $(ls "$CD")"
+"$CTL" --control-dir "$CD" show | grep -qx 'state running' || fail "R8: not running after the flood"
+"$CTL" --control-dir "$CD" quit >/dev/null || fail "R8: quit"
+wait "$QPID"; rc=$?; QPID=
+[ "$rc" = 0 ] || fail "R8: exit status $rc"
+check_clean "R8 after quit"
+log "R8: stuck and gone clients did not stall the daemon; 200 concurrent clients answered"
 
 if [ "$FAILS" -gt 0 ]; then
   echo "$FAILS failure(s); logs in $WORK"

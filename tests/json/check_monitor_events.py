@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Validate `qspnctl monitor --json` lines against docs/json-schema/monitor-event.json.
 
-usage: check_monitor_events.py SCHEMA [--require TYPE,...] [--run PROGRAM [ARG...] --] [FILE...]
+usage: check_monitor_events.py [--invalid] SCHEMA [--require TYPE,...] [--run PROGRAM [ARG...] --] [FILE...]
   FILE      JSON Lines (one event per line; '-' = stdin)
+  --invalid every line must be REJECTED (exit 0 only when the schema loads and says no
+            to each: a crash of the checker never passes)
   --run     validate the standard output of PROGRAM ARG... (e.g. test_daemon_monevent --examples)
   --require every TYPE must occur at least once
 The schema is checked first (Draft 2020-12); exit 1 on the first invalid line, with
@@ -33,6 +35,9 @@ def sources(args):
 
 
 def main(argv):
+    invalid = len(argv) > 1 and argv[1] == "--invalid"
+    if invalid:
+        argv = argv[:1] + argv[2:]
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
@@ -53,6 +58,13 @@ def main(argv):
                 print(f"FAIL: {name}:{lineno}: not JSON: {e}: {line[:200]}")
                 return 1
             errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+            if invalid:
+                if not errors:
+                    print(f"FAIL: {name}:{lineno}: accepted, but it must be rejected: {line[:300]}")
+                    return 1
+                print(f"rejected as expected: {name}:{lineno}: {errors[0].message[:200]}")
+                n += 1
+                continue
             if errors:
                 e = errors[0]
                 path = "/".join(str(x) for x in e.absolute_path)
@@ -63,6 +75,8 @@ def main(argv):
     if n == 0:
         print("FAIL: no event to validate")
         return 1
+    if invalid:
+        return 0
     missing = sorted(required - set(seen))
     if missing:
         print(f"FAIL: no event of type {', '.join(missing)} (seen: {seen})")
