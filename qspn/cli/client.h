@@ -11,6 +11,10 @@
  * replied with an error, 2 usage error, 3 no daemon answered in time. */
 int qspnctl_client_main(int argc, char **argv);
 
+/* qspnctl's exit status for a status of the control client (see above). */
+#include "control_client.h"
+int qspnctl_exit_status(control_client_status st);
+
 /* Usage text of the client subcommands (printed by qspnctl --help). */
 void qspnctl_client_usage(FILE *out);
 
