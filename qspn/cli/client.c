@@ -119,6 +119,11 @@ int qspnctl_client_main(int argc, char **argv)
         fprintf(stderr, "qspnctl: %s\n", reason->len ? reason->str : "failed");
     g_string_free(body, TRUE);
     g_string_free(reason, TRUE);
+    return qspnctl_exit_status(st);
+}
+
+int qspnctl_exit_status(control_client_status st)
+{
     switch (st) {
     case CONTROL_CLIENT_OK:
         return 0;

@@ -11,6 +11,10 @@
  * replied with an error, 2 usage error, 3 no daemon answered in time. */
 int qspnctl_client_main(int argc, char **argv);
 
+/* qspnctl's exit status for a status of the control client (see above). */
+#include "control_client.h"
+int qspnctl_exit_status(control_client_status st);
+
 /* `monitor [--json] [--count N] [--for SECONDS]` (qspn/cli/monitor.c): argv[0] is
  * "monitor".  Prints the daemon's events until interrupted, N events, SECONDS,
  * or the end of the stream.  Returns the exit status (docs/monitor.md). */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "control_client.h"
 
 #if GLIB_CHECK_VERSION(2, 70, 0)
@@ -25,22 +26,6 @@ void qspnctl_graph_usage(FILE *out)
     fprintf(out, "usage: " GRAPH_USAGE "\n");
 }
 
-/* Exit status of qspnctl for a status of the control client. */
-static int exit_of(control_client_status st)
-{
-    switch (st) {
-    case CONTROL_CLIENT_OK:
-        return 0;
-    case CONTROL_CLIENT_ERROR:
-        return 1;
-    case CONTROL_CLIENT_USAGE:
-        return 2;
-    case CONTROL_CLIENT_NOANSWER:
-        break;
-    }
-    return 3;
-}
-
 static int ask(const char *dir, double timeout, int argc, char **argv, GString *body)
 {
     GString *reason = g_string_new(NULL);
@@ -48,7 +33,7 @@ static int ask(const char *dir, double timeout, int argc, char **argv, GString *
     if (st != CONTROL_CLIENT_OK)
         fprintf(stderr, "qspnctl: %s: %s\n", argv[0], reason->len ? reason->str : "failed");
     g_string_free(reason, TRUE);
-    return exit_of(st);
+    return qspnctl_exit_status(st);
 }
 
 /* DOT of identity `id` (NULL: the main identity) into dot; an exit status. */

@@ -164,7 +164,7 @@ int qspnctl_monitor_main(const char *dir, double timeout, int argc, char **argv)
     int rc;
     if (st != CONTROL_CLIENT_OK) {
         fprintf(stderr, "qspnctl: %s\n", reason->len ? reason->str : "failed");
-        rc = st == CONTROL_CLIENT_ERROR ? 1 : st == CONTROL_CLIENT_USAGE ? 2 : 3;
+        rc = qspnctl_exit_status(st);
     } else {
         rc = run(cs, &o, &mask);
     }

@@ -9,4 +9,7 @@
 #define JBOOL(b, k, v) (json_builder_set_member_name(b, k), json_builder_add_boolean_value(b, v))
 #define JNULL(b, k) (json_builder_set_member_name(b, k), json_builder_add_null_value(b))
 
+/* End the builder's top object and return its text (g_free); b is freed. */
+char *jsonb_finish(JsonBuilder *b);
+
 #endif

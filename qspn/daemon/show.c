@@ -354,13 +354,5 @@ char *qsys_show_json(const qsys *s)
                                                        sizeof line));
     json_builder_end_array(b);
     counters_json(s, b);
-    json_builder_end_object(b);
-    JsonGenerator *g = json_generator_new();
-    JsonNode *root = json_builder_get_root(b);
-    json_generator_set_root(g, root);
-    gchar *out = json_generator_to_data(g, NULL);
-    json_node_unref(root);
-    g_object_unref(g);
-    g_object_unref(b);
-    return out;
+    return jsonb_finish(b);
 }

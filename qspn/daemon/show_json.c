@@ -20,7 +20,7 @@ static JsonBuilder *begin(const char *command)
     return b;
 }
 
-static char *finish(JsonBuilder *b)
+char *jsonb_finish(JsonBuilder *b)
 {
     json_builder_end_object(b);
     JsonGenerator *g = json_generator_new();
@@ -70,7 +70,7 @@ char *qspnd_json_handlednics(const qspnd_config *c)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
-    return finish(b);
+    return jsonb_finish(b);
 }
 
 static void arc_object(const qsys *s, JsonBuilder *b, int nic, const nmsg_mac *peer, uint32_t ll, gint64 cost)
@@ -95,7 +95,7 @@ char *qsys_json_neighborhood_arcs(const qsys *s)
         arc_object(s, b, arcs[i]->nic, &arcs[i]->peer_mac, arcs[i]->peer_ll,
                    arcs[i]->rtt_us < 0 ? 0 : arcs[i]->rtt_us);
     json_builder_end_array(b);
-    return finish(b);
+    return jsonb_finish(b);
 }
 
 char *qsys_json_real_arcs(const qsys *s)
@@ -108,7 +108,7 @@ char *qsys_json_real_arcs(const qsys *s)
         arc_object(s, b, r->nic, &r->peer_mac, r->peer_ll, r->cost);
     }
     json_builder_end_array(b);
-    return finish(b);
+    return jsonb_finish(b);
 }
 
 /* One level of show_local_identities: fingerprint and nodes inside, or nulls
@@ -172,7 +172,7 @@ char *qsys_json_local_identities(const qsys *s)
             local_identity_json(s, id->user, b);
     }
     json_builder_end_array(b);
-    return finish(b);
+    return jsonb_finish(b);
 }
 
 static void identity_arc_json(const idm_idarc *w, JsonBuilder *b)
@@ -221,7 +221,7 @@ char *qsys_json_identity_arcs(const qsys *s, const qid *q)
     for (guint i = 0; i < q->ident->arcs->len; i++)
         identity_arc_json(g_ptr_array_index(q->ident->arcs, i), b);
     json_builder_end_array(b);
-    return finish(b);
+    return jsonb_finish(b);
 }
 
 static void qspn_arcs_json(const qsys *s, const qid *q, JsonBuilder *b)
@@ -308,5 +308,5 @@ char *qsys_json_qspn_data(const qsys *s, const qid *q)
             paths_json(q, d[i], b);
     }
     json_builder_end_array(b);
-    return finish(b);
+    return jsonb_finish(b);
 }
