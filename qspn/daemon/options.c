@@ -178,10 +178,9 @@ static bool check_size(qspnd_options *o, const qspnd_raw_options *r, char *err, 
     o->n_destinations = ntk_destinations(&o->cfg.topo, &o->cfg.addr, o->cfg.subnet_level, NULL, 0);
     if (o->n_destinations > o->max_destinations) {
         snprintf(err, errlen,
-                 "topology %.64s address %.64s has %zu destinations (routes of table ntk), "
-                 "more than %s %zu",
-                 r->topology, r->address, o->n_destinations, ON(MAX_DESTINATIONS),
-                 o->max_destinations);
+                 "%s %.64s %s %.64s has %zu destinations (routes of table ntk), more than %s %zu",
+                 ON(TOPOLOGY), r->topology, ON(ADDRESS), r->address, o->n_destinations,
+                 ON(MAX_DESTINATIONS), o->max_destinations);
         return false;
     }
     return true;
