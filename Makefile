@@ -3,7 +3,7 @@
 #   make check      install missing dependencies, build, run every test
 #   make storyline  the main job: the documented storyline on a netns testbed (root)
 #   make replay     the whole documented storyline replayed without qspnd (root)
-#   make valgrind   the storyline with every qspnd under valgrind memcheck (root)
+#   make valgrind   the storyline, faults and hostile flood with every qspnd under valgrind memcheck (root)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60) each (clang build)
 BUILD      ?= build
 MESON_OPTS ?= -Db_sanitize=address,undefined
@@ -49,14 +49,25 @@ replay: deps
 	  --artifacts $(BUILD)/harness-artifacts/replay
 
 # valgrind and ASan exclude each other: a separate build without sanitizers.
+# The storyline, then the fault scenarios and the hostile flood (issue 9 part 6)
+# with qspnd's own intervals; any memory error or leak fails the run (exit 99
+# of valgrind-qspnd.sh), and every log in $(VG_BUILD)/valgrind-logs must be empty.
+VG_RUN = QSPND_REAL=$(VG_BUILD)/qspn/daemon/qspnd VALGRIND_LOG_DIR=$(VG_BUILD)/valgrind-logs \
+	$(VG_BUILD)/harness/qspn-harness run --qspnd harness/valgrind-qspnd.sh \
+	--qspnctl $(VG_BUILD)/qspn/cli/qspnctl --deadline 60 --start-deadline 60
 valgrind: deps
 	[ -f $(VG_BUILD)/build.ninja ] || meson setup $(VG_BUILD) -Dtests=false -Dshared_dir=$(SHARED_DIR)
 	ninja -C $(VG_BUILD)
 	rm -rf $(VG_BUILD)/valgrind-logs && mkdir -p $(VG_BUILD)/valgrind-logs
-	QSPND_REAL=$(VG_BUILD)/qspn/daemon/qspnd VALGRIND_LOG_DIR=$(VG_BUILD)/valgrind-logs \
-	$(VG_BUILD)/harness/qspn-harness run $(HARNESS_ARGS) \
-	  --qspnd harness/valgrind-qspnd.sh --qspnctl $(VG_BUILD)/qspn/cli/qspnctl \
-	  --artifacts $(VG_BUILD)/harness-artifacts/valgrind --deadline 60 --start-deadline 60
+	$(VG_RUN) $(HARNESS_ARGS) --artifacts $(VG_BUILD)/harness-artifacts/valgrind
+	VALGRIND_QSPND_INTERVALS=keep $(VG_RUN) --world topologies/faults.world \
+	  --steps topologies/faults.steps --artifacts $(VG_BUILD)/harness-artifacts/valgrind-faults
+	VALGRIND_QSPND_INTERVALS=keep QSPN_ROGUE_RATE=500 QSPN_ROGUE=$(CURDIR)/$(VG_BUILD)/harness/qspn-rogue \
+	  QSPN_HOSTILE=$(CURDIR)/harness QSPNCTL=$(CURDIR)/$(VG_BUILD)/qspn/cli/qspnctl \
+	  $(VG_RUN) --world topologies/hostile.world --steps topologies/hostile.steps --verbose \
+	  --artifacts $(VG_BUILD)/harness-artifacts/valgrind-hostile
+	@n=$$(ls $(VG_BUILD)/valgrind-logs | wc -l); bad=$$(find $(VG_BUILD)/valgrind-logs -type f -size +0 | wc -l); \
+	echo "valgrind: $$n qspnd processes, $$bad non-empty logs"; [ $$bad = 0 ]
 
 # libFuzzer needs clang: a separate build whose libraries are instrumented for
 # coverage too (fuzzer-no-link); tests/fuzz.sh lists the targets and their seeds.

@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "control_client.h"
+#ifdef QSPNCTL_HAVE_GRAPH
+#include "graph.h"
+#endif
 
 void qspnctl_client_usage(FILE *out)
 {
@@ -25,6 +28,10 @@ void qspnctl_client_usage(FILE *out)
             "              enter_net_phase_2, prepare_migrate_phase_1, migrate_phase_1,\n"
             "              migrate_phase_2, check_connectivity, dismiss_identity, pin_operation\n"
             "  qspn:       show_qspn_data, update_all_routes, print_time_ruler\n"
+            "  The show_* commands take --json (docs/json-schema/<command>.json).\n"
+#ifdef QSPNCTL_HAVE_GRAPH
+            "  graph [--svg FILE] [LOCAL_ID]  DOT (or SVG) of the network as the identity sees it\n"
+#endif
             "Each request carries a random id and gets its reply in its own FIFO,\n"
             "DIR/rsp-<id>.fifo (removed afterwards).  --timeout bounds sending and the\n"
             "whole reply; a command whose client has given up before qspnd takes it is\n"
@@ -91,6 +98,10 @@ int qspnctl_client_main(int argc, char **argv)
         fprintf(stderr, "qspnctl: no control directory (--control-dir or $QSPN_CONTROL_DIR)\n");
         return 2;
     }
+#ifdef QSPNCTL_HAVE_GRAPH
+    if (strcmp(argv[i], "graph") == 0)
+        return qspnctl_graph_main(dir, timeout, argc - i, argv + i);
+#endif
     GString *body = g_string_new(NULL);
     GString *reason = g_string_new(NULL);
     control_client_status st = control_client_call(dir, argc - i, argv + i, timeout, body, reason);

@@ -34,7 +34,7 @@ static bool parse_mac(const char *w, nmsg_mac *m, GString *err)
     return false;
 }
 
-static qid *identity_arg(qsys *s, const char *w, GString *err)
+qid *qspnd_identity_arg(qsys *s, const char *w, GString *err)
 {
     long i;
     idm_identity *id = NULL;
@@ -212,7 +212,7 @@ static bool cmd_remove_real_arc(int argc, char **argv, GString *out, GString *er
 static bool cmd_add_qspn_arc(int argc, char **argv, GString *out, GString *err, void *user)
 {
     qsys *s = sys_of(user);
-    qid *q = identity_arg(s, argv[1], err);
+    qid *q = qspnd_identity_arg(s, argv[1], err);
     nmsg_mac peer;
     if (!q || !parse_mac(argv[3], &peer, err))
         return false;
@@ -397,54 +397,10 @@ static bool cmd_pin(int argc, char **argv, GString *out, GString *err, void *use
 
 /* ---- show and friends --------------------------------------------------------------------- */
 
-static bool cmd_show_local_identities(int argc, char **argv, GString *out, GString *err, void *user)
-{
-    qsys *s = sys_of(user);
-    for (int i = 0; i < idm_n_identities(s->idm); i++) {
-        idm_identity *id = idm_identity_at(s->idm, i);
-        if (id->user)
-            print_local_identity(s, id->user, out);
-    }
-    return true;
-}
-
-static bool cmd_show_identity_arcs(int argc, char **argv, GString *out, GString *err, void *user)
-{
-    qsys *s = sys_of(user);
-    qid *q = identity_arg(s, argv[1], err);
-    if (!q)
-        return false;
-    for (guint i = 0; i < q->ident->arcs->len; i++)
-        print_identity_arc(s, g_ptr_array_index(q->ident->arcs, i), out);
-    return true;
-}
-
-static bool cmd_show_neighborhood_arcs(int argc, char **argv, GString *out, GString *err, void *user)
-{
-    print_neighborhood_arcs(sys_of(user), out);
-    return true;
-}
-
-static bool cmd_show_real_arcs(int argc, char **argv, GString *out, GString *err, void *user)
-{
-    print_real_arcs(sys_of(user), out);
-    return true;
-}
-
-static bool cmd_show_qspn_data(int argc, char **argv, GString *out, GString *err, void *user)
-{
-    qsys *s = sys_of(user);
-    qid *q = identity_arg(s, argv[1], err);
-    if (!q)
-        return false;
-    print_qspn_data(s, q, out);
-    return true;
-}
-
 static bool cmd_update_all_routes(int argc, char **argv, GString *out, GString *err, void *user)
 {
     qsys *s = sys_of(user);
-    qid *q = identity_arg(s, argv[1], err);
+    qid *q = qspnd_identity_arg(s, argv[1], err);
     if (!q)
         return false;
     qns_sync_now(q->ns);
@@ -454,7 +410,7 @@ static bool cmd_update_all_routes(int argc, char **argv, GString *out, GString *
 static bool cmd_check_connectivity(int argc, char **argv, GString *out, GString *err, void *user)
 {
     qsys *s = sys_of(user);
-    qid *q = identity_arg(s, argv[1], err);
+    qid *q = qspnd_identity_arg(s, argv[1], err);
     if (!q)
         return false;
     bool can = q->m && !idm_is_main(s->idm, q->ident) && qspn_check_connectivity(q->m);
@@ -467,7 +423,7 @@ static bool cmd_check_connectivity(int argc, char **argv, GString *out, GString 
 static bool cmd_dismiss_identity(int argc, char **argv, GString *out, GString *err, void *user)
 {
     qsys *s = sys_of(user);
-    qid *q = identity_arg(s, argv[1], err);
+    qid *q = qspnd_identity_arg(s, argv[1], err);
     if (!q)
         return false;
     if (idm_is_main(s->idm, q->ident)) {
@@ -500,11 +456,14 @@ static const control_command commands[] = {
       .help = "remove everything qspnd added to the kernel and exit" },
     { .name = "show", .max_args = 1, .fn = qspnd_cmd_show, .usage = "show [--json]",
       .help = "the whole state (neighbours, identities, addresses, tables, rules, NAT, counters)" },
-    { .name = "show_handlednics", .fn = qspnd_cmd_show_handlednics, .usage = "show_handlednics",
+    { .name = "show_handlednics", .max_args = 1, .fn = qspnd_cmd_show_handlednics,
+      .usage = "show_handlednics [--json]",
       .help = "managed interfaces" },
-    { .name = "show_local_identities", .fn = cmd_show_local_identities, .usage = "show_local_identities",
+    { .name = "show_local_identities", .max_args = 1, .fn = qspnd_cmd_show_local_identities,
+      .usage = "show_local_identities [--json]",
       .help = "every local identity (original print-out)" },
-    { .name = "show_neighborhood_arcs", .fn = cmd_show_neighborhood_arcs, .usage = "show_neighborhood_arcs",
+    { .name = "show_neighborhood_arcs", .max_args = 1, .fn = qspnd_cmd_show_neighborhood_arcs,
+      .usage = "show_neighborhood_arcs [--json]",
       .help = "arcs the neighbourhood found" },
     { .name = "add_real_arc", .min_args = 3, .max_args = 3, .async_fn = cmd_add_real_arc,
       .usage = "add_real_arc MY_MAC PEER_MAC COST_US", .help = "accept an arc with a cost (microseconds)" },
@@ -512,9 +471,10 @@ static const control_command commands[] = {
       .usage = "change_real_arc MY_MAC PEER_MAC COST_US", .help = "change the cost of an accepted arc" },
     { .name = "remove_real_arc", .min_args = 2, .max_args = 2, .fn = cmd_remove_real_arc,
       .usage = "remove_real_arc MY_MAC PEER_MAC", .help = "stop using an accepted arc" },
-    { .name = "show_real_arcs", .fn = cmd_show_real_arcs, .usage = "show_real_arcs", .help = "accepted arcs" },
-    { .name = "show_identity_arcs", .min_args = 1, .max_args = 1, .fn = cmd_show_identity_arcs,
-      .usage = "show_identity_arcs LOCAL_ID", .help = "identity-arcs of an identity (original print-out)" },
+    { .name = "show_real_arcs", .max_args = 1, .fn = qspnd_cmd_show_real_arcs, .usage = "show_real_arcs [--json]",
+      .help = "accepted arcs" },
+    { .name = "show_identity_arcs", .min_args = 1, .max_args = 2, .fn = qspnd_cmd_show_identity_arcs,
+      .usage = "show_identity_arcs LOCAL_ID [--json]", .help = "identity-arcs of an identity (original print-out)" },
     { .name = "add_qspn_arc", .min_args = 3, .max_args = 3, .fn = cmd_add_qspn_arc,
       .usage = "add_qspn_arc LOCAL_ID DEV PEER_MAC", .help = "give an identity-arc to the identity's QSPN" },
     { .name = "prepare_enter_net_phase_1", .min_args = 14, .max_args = 14, .fn = cmd_prepare_enter,
@@ -533,8 +493,8 @@ static const control_command commands[] = {
       .usage = "migrate_phase_1 OLD_ID OP_ID", .help = "migrate; prints the new identity's index" },
     { .name = "migrate_phase_2", .min_args = 2, .max_args = 2, .fn = cmd_migrate_phase2,
       .usage = "migrate_phase_2 OLD_ID OP_ID", .help = "take the real position (after PREV_OP_ID)" },
-    { .name = "show_qspn_data", .min_args = 1, .max_args = 1, .fn = cmd_show_qspn_data,
-      .usage = "show_qspn_data LOCAL_ID", .help = "QSPN arcs, destinations and paths of an identity" },
+    { .name = "show_qspn_data", .min_args = 1, .max_args = 2, .fn = qspnd_cmd_show_qspn_data,
+      .usage = "show_qspn_data LOCAL_ID [--json]", .help = "QSPN arcs, destinations and paths of an identity" },
     { .name = "update_all_routes", .min_args = 1, .max_args = 1, .fn = cmd_update_all_routes,
       .usage = "update_all_routes LOCAL_ID", .help = "bring the identity's tables up to date now" },
     { .name = "check_connectivity", .min_args = 1, .max_args = 1, .fn = cmd_check_connectivity,

@@ -83,3 +83,20 @@ void qspnd_log_close(void)
     g_free(log_path);
     log_path = NULL;
 }
+
+bool qspnd_ratelimit_allow(qspnd_ratelimit *rl, int64_t now_us, uint64_t *left_out)
+{
+    *left_out = 0;
+    if (rl->in_window == 0 || now_us - rl->window_us >= 1000000 || now_us < rl->window_us) {
+        rl->window_us = now_us;
+        rl->in_window = 0;
+    }
+    if (rl->in_window >= QSPND_LOG_BURST) {
+        rl->suppressed++;
+        return false;
+    }
+    rl->in_window++;
+    *left_out = rl->suppressed;
+    rl->suppressed = 0;
+    return true;
+}

@@ -6,6 +6,8 @@
  * is plain nmsg_decode. */
 #include "system.h"
 
+#include "log.h"
+
 #include <string.h>
 
 #define DOMAIN "qspnd"
@@ -78,12 +80,19 @@ static sender_window *window_of(qsys *s, uint32_t nnid, bool udp, uint32_t path)
 
 static void log_drop(bool udp, uint32_t path, nauth_result a)
 {
+    static qspnd_ratelimit rl;         /* strangers choose how many: rate-limited */
+    uint64_t left_out;
+    if (!qspnd_ratelimit_allow(&rl, qsys_now_us(), &left_out))
+        return;
     if (udp)
-        g_log_structured(DOMAIN, G_LOG_LEVEL_DEBUG, "MESSAGE", "dropped a datagram on NIC #%u: %s", path,
-                         nauth_result_name(a));
+        g_log_structured(DOMAIN, G_LOG_LEVEL_DEBUG, "MESSAGE",
+                         "dropped a datagram on NIC #%u: %s (%" G_GUINT64_FORMAT " such lines left out)", path,
+                         nauth_result_name(a), left_out);
     else
-        g_log_structured(DOMAIN, G_LOG_LEVEL_DEBUG, "MESSAGE", "dropped a message from %u.%u.%u.%u: %s",
-                         path >> 24, (path >> 16) & 255, (path >> 8) & 255, path & 255, nauth_result_name(a));
+        g_log_structured(DOMAIN, G_LOG_LEVEL_DEBUG, "MESSAGE",
+                         "dropped a message from %u.%u.%u.%u: %s (%" G_GUINT64_FORMAT " such lines left out)",
+                         path >> 24, (path >> 16) & 255, (path >> 8) & 255, path & 255, nauth_result_name(a),
+                         left_out);
 }
 
 bool qsys_auth_decode(qsys *s, const uint8_t *data, size_t len, bool udp, uint32_t path, nmsg *m,

@@ -4,6 +4,8 @@
  * completes a pending request.  A malformed message is counted and dropped. */
 #include "system.h"
 
+#include "log.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,10 +171,14 @@ static void tl_frame(void *user, uint32_t peer_ip, const uint8_t *data, size_t l
     if (!qsys_auth_decode(s, data, len, false, peer_ip, &m, &r))
         return;                        /* counted as auth_* */
     if (r != NMSG_OK) {
+        static qspnd_ratelimit rl;
+        uint64_t left_out;
         s->c.tcp_frames_bad++;
-        g_log_structured(DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE", "dropped a message from %u.%u.%u.%u: %s",
-                         peer_ip >> 24, (peer_ip >> 16) & 255, (peer_ip >> 8) & 255, peer_ip & 255,
-                         nmsg_result_name(r));
+        if (qspnd_ratelimit_allow(&rl, qsys_now_us(), &left_out))
+            g_log_structured(DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE",
+                             "dropped a message from %u.%u.%u.%u: %s (%" G_GUINT64_FORMAT " such lines left out)",
+                             peer_ip >> 24, (peer_ip >> 16) & 255, (peer_ip >> 8) & 255, peer_ip & 255,
+                             nmsg_result_name(r), left_out);
         return;
     }
     const nbr_arc *a = nbr_find_by_ll(s->nbr, peer_ip, m.sender_nnid);
@@ -202,10 +208,34 @@ static void tl_down(void *user, uint32_t peer_ip)
 
 static void tl_bad(void *user, uint32_t peer_ip, const char *why)
 {
+    static qspnd_ratelimit rl;
+    uint64_t left_out;
     qsys *s = user;
     s->c.tcp_frames_bad++;
-    g_log_structured(DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE", "closed a malformed stream from %u.%u.%u.%u: %s",
-                     peer_ip >> 24, (peer_ip >> 16) & 255, (peer_ip >> 8) & 255, peer_ip & 255, why);
+    if (qspnd_ratelimit_allow(&rl, qsys_now_us(), &left_out))
+        g_log_structured(DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE",
+                         "closed a malformed stream from %u.%u.%u.%u: %s (%" G_GUINT64_FORMAT " such lines left out)",
+                         peer_ip >> 24, (peer_ip >> 16) & 255, (peer_ip >> 8) & 255, peer_ip & 255, why, left_out);
 }
 
-const tl_callbacks qsys_tl_callbacks = { tl_frame, tl_down, tl_bad };
+/* Streams are kept only from a link-local to one of our managed interfaces'
+ * link-locals; a neighbour (two-way arc) may send messages of any size. */
+static tl_admission tl_admit(void *user, uint32_t peer_ip, uint32_t local_ip)
+{
+    qsys *s = user;
+    bool ours = false;
+    if ((peer_ip >> 16) != 0xA9FEu)    /* 169.254.0.0/16 */
+        return TL_REFUSE;
+    for (size_t i = 0; i < s->opt->cfg.n_nics && !ours; i++)
+        ours = s->opt->cfg.nics[i].linklocal == local_ip;
+    if (!ours)
+        return TL_REFUSE;
+    const nbr_arc *arcs[256];
+    int n = nbr_arcs(s->nbr, arcs, G_N_ELEMENTS(arcs));
+    for (int i = 0; i < n && i < (int)G_N_ELEMENTS(arcs); i++)
+        if (arcs[i]->peer_ll == peer_ip)
+            return TL_NEIGHBOUR;
+    return TL_STRANGER;
+}
+
+const tl_callbacks qsys_tl_callbacks = { tl_admit, tl_frame, tl_down, tl_bad };

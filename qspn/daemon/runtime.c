@@ -207,6 +207,15 @@ bool qspnd_cmd_show_handlednics(int argc, char **argv, GString *out, GString *er
 {
     qspnd *d = user;
     char ip[NTK_STRLEN];
+    bool json;
+    if (!qspnd_show_args(argc, argv, "show_handlednics [--json]", 0, NULL, &json, err))
+        return false;
+    if (json) {
+        gchar *doc = qspnd_json_handlednics(&d->opt.cfg);
+        g_string_append_printf(out, "%s\n", doc);
+        g_free(doc);
+        return true;
+    }
     for (size_t i = 0; i < d->opt.cfg.n_nics; i++) {
         const qspnd_nic *n = &d->opt.cfg.nics[i];
         ntk_ip_format(n->linklocal, ip, sizeof ip);

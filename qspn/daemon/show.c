@@ -2,15 +2,12 @@
  * kernel is the authority; `ip`/`nft` dumps show what is really there). */
 #include "show.h"
 
-#include <json-glib/json-glib.h>
 #include <string.h>
+
+#include "jsonb.h"
 
 /* Version of the JSON of `show --json` (docs/json-schema/show.json). */
 #define QSPND_SHOW_SCHEMA_VERSION 1
-
-#define JSTR(b, k, v) (json_builder_set_member_name(b, k), json_builder_add_string_value(b, v))
-#define JINT(b, k, v) (json_builder_set_member_name(b, k), json_builder_add_int_value(b, v))
-#define JBOOL(b, k, v) (json_builder_set_member_name(b, k), json_builder_add_boolean_value(b, v))
 
 static const char *kind_of(const qsys *s, const qid *q, uint32_t addr, int *level)
 {
@@ -157,16 +154,19 @@ char *qsys_show_text(const qsys *s)
             identity_text(s, id->user, out);
     }
     const nbr_stats *ns = nbr_get_stats(s->nbr);
+    const tl_stats *tcp = s->tcp ? tl_get_stats(s->tcp) : NULL;
     g_string_append_printf(out,
                            "counters hello_received %" G_GUINT64_FORMAT " hello_ignored %" G_GUINT64_FORMAT
                            " udp_bad %" G_GUINT64_FORMAT " tcp_bad %" G_GUINT64_FORMAT " no_arc %" G_GUINT64_FORMAT
                            " unexpected %" G_GUINT64_FORMAT " qspn_undeliverable %" G_GUINT64_FORMAT
                            " rpc_timeouts %" G_GUINT64_FORMAT " kernel_errors %" G_GUINT64_FORMAT
                            " auth_missing %" G_GUINT64_FORMAT " auth_bad %" G_GUINT64_FORMAT
-                           " auth_replay %" G_GUINT64_FORMAT "\n",
+                           " auth_replay %" G_GUINT64_FORMAT " tcp_refused %" G_GUINT64_FORMAT
+                           " tcp_evicted %" G_GUINT64_FORMAT " tcp_overflow %" G_GUINT64_FORMAT "\n",
                            ns->received, ns->ignored_conflict + ns->ignored_full, s->c.udp_bad, s->c.tcp_frames_bad,
                            s->c.msg_no_arc, s->c.msg_unexpected, s->c.qspn_undeliverable, s->c.rpc_timeouts,
-                           s->c.kernel_errors, s->c.auth_missing, s->c.auth_bad, s->c.auth_replay);
+                           s->c.kernel_errors, s->c.auth_missing, s->c.auth_bad, s->c.auth_replay,
+                           tcp ? tcp->refused : 0, tcp ? tcp->evicted : 0, tcp ? tcp->stranger_overflow : 0);
     g_string_append_printf(out, "authentication %s\n", s->opt->key ? "hmac-sha256" : "none");
     g_string_append(out, "state running\n");
     return g_string_free(out, FALSE);
@@ -295,6 +295,10 @@ static void counters_json(const qsys *s, JsonBuilder *b)
     JINT(b, "auth_missing", (gint64)s->c.auth_missing);
     JINT(b, "auth_bad", (gint64)s->c.auth_bad);
     JINT(b, "auth_replay", (gint64)s->c.auth_replay);
+    const tl_stats *tcp = s->tcp ? tl_get_stats(s->tcp) : NULL;
+    JINT(b, "tcp_refused", tcp ? (gint64)tcp->refused : 0);
+    JINT(b, "tcp_evicted", tcp ? (gint64)tcp->evicted : 0);
+    JINT(b, "tcp_overflow", tcp ? (gint64)tcp->stranger_overflow : 0);
     json_builder_end_object(b);
     JBOOL(b, "authentication", s->opt->key != NULL);
 }

@@ -10,6 +10,14 @@
 char *qsys_show_text(const qsys *s);
 char *qsys_show_json(const qsys *s);
 
+/* --json of the print-outs (show_json.c, docs/json-schema/<command>.json) */
+char *qspnd_json_handlednics(const qspnd_config *c);
+char *qsys_json_neighborhood_arcs(const qsys *s);
+char *qsys_json_real_arcs(const qsys *s);
+char *qsys_json_local_identities(const qsys *s);
+char *qsys_json_identity_arcs(const qsys *s, const qid *q);
+char *qsys_json_qspn_data(const qsys *s, const qid *q);
+
 void print_local_identity(const qsys *s, const qid *q, GString *out);
 void print_identity_arc(const qsys *s, const idm_idarc *w, GString *out);
 void print_neighborhood_arcs(const qsys *s, GString *out);

@@ -23,6 +23,7 @@ typedef struct {
     tl_hub *hub;
     int fd;
     uint32_t peer_ip;
+    uint32_t local_ip;                 /* incoming: the address the peer connected to */
     guint watch;
     bool outgoing;
     bool connecting;
@@ -207,6 +208,11 @@ static bool extract(tl_conn *c, GPtrArray *msgs, const char **why)
     }
 }
 
+static tl_admission admission(tl_hub *h, const tl_conn *c)
+{
+    return h->cb.admit ? h->cb.admit(h->user, c->peer_ip, c->local_ip) : TL_NEIGHBOUR;
+}
+
 static gboolean on_in_event(gint fd, GIOCondition cond, gpointer data)
 {
     tl_conn *c = data;
@@ -228,8 +234,16 @@ static gboolean on_in_event(gint fd, GIOCondition cond, gpointer data)
     GPtrArray *msgs = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     const char *why = NULL;
     uint32_t peer = c->peer_ip;
-    if (!extract(c, msgs, &why)) {
+    bool ok = extract(c, msgs, &why);
+    if (!ok)
         h->stats.streams_closed_bad++;
+    else if (c->buf->len > TL_STRANGER_BUF && admission(h, c) != TL_NEIGHBOUR) {
+        /* an unfinished message this large: only a neighbour's QSPN frame may be */
+        ok = false;
+        why = "unfinished message too large for a stranger";
+        h->stats.stranger_overflow++;
+    }
+    if (!ok) {
         c->watch = 0;
         conn_close(c);
         if (h->cb.bad)
@@ -248,19 +262,50 @@ static gboolean on_in_event(gint fd, GIOCondition cond, gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* Make room for one more incoming stream: false when every one is a neighbour's. */
+static bool room_for_one(tl_hub *h)
+{
+    guint n = 0;
+    tl_conn *oldest_stranger = NULL;
+    for (guint i = 0; i < h->conns->len; i++) {
+        tl_conn *c = g_ptr_array_index(h->conns, i);
+        if (c->outgoing)
+            continue;
+        n++;
+        if (!oldest_stranger && admission(h, c) != TL_NEIGHBOUR)
+            oldest_stranger = c;
+    }
+    if (n < TL_IN_MAX)
+        return true;
+    if (!oldest_stranger)
+        return false;
+    h->stats.evicted++;
+    conn_close(oldest_stranger);
+    return true;
+}
+
 static gboolean on_accept(gint fd, GIOCondition cond, gpointer data)
 {
     tl_hub *h = data;
     for (int i = 0; i < 16; i++) {
-        struct sockaddr_in pa;
-        socklen_t pl = sizeof pa;
+        struct sockaddr_in pa, la;
+        socklen_t pl = sizeof pa, ll = sizeof la;
         int cfd = accept4(fd, (struct sockaddr *)&pa, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0)
             break;
+        tl_conn probe = { .peer_ip = ntohl(pa.sin_addr.s_addr) };
+        if (getsockname(cfd, (struct sockaddr *)&la, &ll) == 0 && la.sin_family == AF_INET)
+            probe.local_ip = ntohl(la.sin_addr.s_addr);
+        if (pa.sin_family != AF_INET || admission(h, &probe) == TL_REFUSE || !room_for_one(h)) {
+            h->stats.refused++;
+            close(cfd);
+            continue;
+        }
         tl_conn *c = g_new0(tl_conn, 1);
         c->hub = h;
         c->fd = cfd;
-        c->peer_ip = ntohl(pa.sin_addr.s_addr);
+        c->peer_ip = probe.peer_ip;
+        c->local_ip = probe.local_ip;
         c->buf = g_byte_array_new();
         g_ptr_array_add(h->conns, c);
         c->watch = g_unix_fd_add(cfd, G_IO_IN, on_in_event, c);

@@ -33,7 +33,23 @@ void udp_nic_close(udp_nic *u);
 /* ---- TCP: framed streams between link-locals ------------------------------------- */
 typedef struct tl_hub tl_hub;
 
+/* Who may keep an incoming stream (asked on accept and on every read). */
+typedef enum {
+    TL_REFUSE = 0,                     /* not a link-local of a managed interface: close */
+    TL_STRANGER,                       /* link-local, but not a neighbour (yet): small buffer */
+    TL_NEIGHBOUR,                      /* a neighbour: messages up to NMSG_MAX_BODY */
+} tl_admission;
+
+/* Incoming streams: at most TL_IN_MAX at once; a new one beyond that
+ * replaces the oldest stream of a stranger, or is closed when all are
+ * neighbours'.  A stranger may have at most TL_STRANGER_BUF bytes of an
+ * unfinished message buffered. */
+#define TL_IN_MAX 64
+#define TL_STRANGER_BUF (64u * 1024u)
+
 typedef struct {
+    /* May the stream from peer_ip to our local_ip (host order) be kept? */
+    tl_admission (*admit)(void *user, uint32_t peer_ip, uint32_t local_ip);
     /* One whole message (header + body) from peer_ip. */
     void (*frame)(void *user, uint32_t peer_ip, const uint8_t *msg, size_t len);
     /* The outgoing stream to peer_ip broke or could not connect: what was queued is lost. */
@@ -45,6 +61,9 @@ typedef struct {
 typedef struct {
     uint64_t frames_in, frames_out, bytes_in, bytes_out;
     uint64_t connects, connect_failures, streams_closed_bad, accepted;
+    uint64_t refused;                  /* incoming streams closed at once: source not admitted */
+    uint64_t evicted;                  /* a stranger's stream closed for a newer one (TL_IN_MAX) */
+    uint64_t stranger_overflow;        /* a stranger's stream closed: more than TL_STRANGER_BUF */
 } tl_stats;
 
 tl_hub *tl_hub_new(uint16_t port, const tl_callbacks *cb, void *user, char *err, size_t errlen);

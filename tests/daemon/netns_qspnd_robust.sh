@@ -18,7 +18,12 @@
 #   R7 a timed-out command is not executed and its reply is not read by the
 #      next client (SIGSTOP/SIGCONT); a partial line in cmd.fifo is not glued
 #      to the next command;
-#   R8 --config FILE: a bad value is refused (exit 2, one line naming file,
+#   R8 a flood of control commands (200 clients at once) and 40 clients that
+#      never read their replies (reply FIFOs shrunk to one page) plus 40 that
+#      are gone: the daemon keeps answering other clients within a second,
+#      drops the stuck replies after its 5 s bound, runs no command of a gone
+#      client, and every flood client gets its own answer.
+#   R9 --config FILE: a bad value is refused (exit 2, one line naming file,
 #      group and key) before anything is touched; the options of R1's alfa given
 #      by a configuration file instead of the command line give the same kernel
 #      state, and quit removes it.
@@ -286,15 +291,60 @@ wait "$QPID"; rc=$?; QPID=
 check_clean "R7 after quit"
 log "R7: timed-out command not run, replies not crossed, partial line not glued"
 
-# ---------------------------------------------------------------- R8 configuration file
+# ---------------------------------------------------------------- R8 control flood, stuck and gone clients
+start_qspnd "${ALFA[@]}" || exit 1
+coproc STALL { python3 "$(dirname "$0")/control_stall.py" "$CD" 40 show --json; }
+EXTRA_PIDS+=("$STALL_PID")
+read -r -t 10 line <&"${STALL[0]}" || fail "R8: the stuck clients did not start"
+log "R8: $line"
+# while 40 replies are stuck, another client is answered at once, 5 times in a row
+for i in 1 2 3 4 5; do
+  t0=$(date +%s%N)
+  "$CTL" --control-dir "$CD" --timeout 2 show_handlednics >/dev/null || fail "R8: show_handlednics $i with stuck clients"
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  [ "$ms" -lt 1000 ] || fail "R8: show_handlednics took $ms ms with stuck clients"
+done
+# 200 clients at once, each must get its own reply
+pids=()
+for i in $(seq 1 200); do
+  "$CTL" --control-dir "$CD" --timeout 20 show_handlednics >"$WORK/r8-$i.out" 2>&1 &
+  pids+=("$!")
+done
+bad=0
+for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+[ "$bad" = 0 ] || fail "R8: $bad of 200 concurrent clients failed"
+wrong=$(grep -L 'handlednics\|eth1' "$WORK"/r8-*.out | wc -l)
+[ "$wrong" = 0 ] || fail "R8: $wrong of 200 replies are not show_handlednics'"
+rm -f "$WORK"/r8-*.out
+# past the 5 s bound the stuck replies are dropped and counted; the gone clients' commands never ran
+sleep 5.5
+exec {STALL[1]}>&-
+wait "$STALL_PID" 2>/dev/null
+kill -USR2 "$QPID"
+sleep 0.3
+counters=$(grep 'SIGUSR2: control:' "$WORK/qspnd.log" | tail -1)
+log "R8: $counters"
+dropped=$(sed -E 's/.* replies_dropped ([0-9]+).*/\1/' <<<"$counters")
+gone=$(sed -E 's/.* client_gone ([0-9]+).*/\1/' <<<"$counters")
+[ "${dropped:-0}" -ge 40 ] || fail "R8: replies_dropped $dropped (want >= 40)"
+[ "${gone:-0}" -ge 40 ] || fail "R8: client_gone $gone (want >= 40)"
+ls "$CD" | grep -q '^rsp-' && fail "R8: reply FIFOs left in the control directory: $(ls "$CD")"
+"$CTL" --control-dir "$CD" show | grep -qx 'state running' || fail "R8: not running after the flood"
+"$CTL" --control-dir "$CD" quit >/dev/null || fail "R8: quit"
+wait "$QPID"; rc=$?; QPID=
+[ "$rc" = 0 ] || fail "R8: exit status $rc"
+check_clean "R8 after quit"
+log "R8: stuck and gone clients did not stall the daemon; 200 concurrent clients answered"
+
+# ---------------------------------------------------------------- R9 configuration file
 start_qspnd "${ALFA[@]}" || exit 1
 by_cli=$(snapshot)
-"$CTL" --control-dir "$CD" quit >/dev/null || fail "R8: quit (command line)"
+"$CTL" --control-dir "$CD" quit >/dev/null || fail "R9: quit (command line)"
 wait "$QPID"; QPID=
-check_clean "R8 after the command-line start"
+check_clean "R9 after the command-line start"
 conf=$WORK/qspnd.conf
 write_conf() {   # EXTRA_LINE
-  printf '# R8\n[qspnd]\ntopology = 4.2.2.2\naddress = 3.0.1.0\ninterface = eth1\nserve-anonymous = true\n%s\n%s\n' \
+  printf '# R9\n[qspnd]\ntopology = 4.2.2.2\naddress = 3.0.1.0\ninterface = eth1\nserve-anonymous = true\n%s\n%s\n' \
     "linklocal = eth1=169.254.69.30" "$1" >"$conf"
   printf 'netns = %s\ncontrol-dir = %s\nrt-tables = %s\nlog-file = %s\nverbose = true\n' \
     "$NS" "$CD" "$RT" "$WORK/qspnd-conf.log" >>"$conf"
@@ -303,24 +353,24 @@ write_conf() {   # EXTRA_LINE
 write_conf "hello-interval = 5"
 before=$(snapshot)
 "$QSPND" --config "$conf" 2>"$WORK/conf.err"; rc=$?
-[ "$rc" = 2 ] || fail "R8: bad configuration file: status $rc (want 2)"
+[ "$rc" = 2 ] || fail "R9: bad configuration file: status $rc (want 2)"
 [ "$(wc -l <"$WORK/conf.err")" = 1 ] && grep -qF "bad $conf [qspnd] hello-interval 5" "$WORK/conf.err" ||
-  fail "R8: message: $(cat "$WORK/conf.err")"
-[ -e "$WORK/qspnd-conf.log" ] && fail "R8: log file created by a refused start"
-[ "$(snapshot)" = "$before" ] || fail "R8: the kernel changed"
+  fail "R9: message: $(cat "$WORK/conf.err")"
+[ -e "$WORK/qspnd-conf.log" ] && fail "R9: log file created by a refused start"
+[ "$(snapshot)" = "$before" ] || fail "R9: the kernel changed"
 write_conf "hello-interval = 250"
 "$QSPND" --config "$conf" &
 QPID=$!
 if wait_ready "$QPID" "$CD"; then
-  [ "$(snapshot)" = "$by_cli" ] || { fail "R8: kernel state from the configuration file differs from the command line's";
+  [ "$(snapshot)" = "$by_cli" ] || { fail "R9: kernel state from the configuration file differs from the command line's";
     diff <(echo "$by_cli") <(snapshot); }
-  "$CTL" --control-dir "$CD" quit >/dev/null || fail "R8: quit (configuration file)"
+  "$CTL" --control-dir "$CD" quit >/dev/null || fail "R9: quit (configuration file)"
   wait "$QPID"; rc=$?; QPID=
-  [ "$rc" = 0 ] || fail "R8: exit status $rc"
-  check_clean "R8 after the configuration file's start"
-  log "R8: configuration file: bad value refused with nothing touched; same kernel state as the command line"
+  [ "$rc" = 0 ] || fail "R9: exit status $rc"
+  check_clean "R9 after the configuration file's start"
+  log "R9: configuration file: bad value refused with nothing touched; same kernel state as the command line"
 else
-  fail "R8: qspnd --config did not start: $(tail -5 "$WORK/qspnd-conf.log" 2>/dev/null)"
+  fail "R9: qspnd --config did not start: $(tail -5 "$WORK/qspnd-conf.log" 2>/dev/null)"
 fi
 
 if [ "$FAILS" -gt 0 ]; then

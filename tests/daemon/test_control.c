@@ -268,8 +268,13 @@ static void test_dispatch(void **state)
         { "quit now", 8, "wrong number of arguments for quit (usage: quit)" },
         { "show --json extra", 17, "wrong number of arguments for show (usage: show [--json])" },
         { "show --yaml", 11, "unknown option for show (usage: show [--json])" },
-        { "show_handlednics 1", 18, "wrong number of arguments for show_handlednics (usage: show_handlednics)" },
-        { "show_local_identities x", 23, "wrong number of arguments for show_local_identities (usage: show_local_identities)" },
+        { "show_handlednics 1", 18, "wrong number of arguments for show_handlednics (usage: show_handlednics [--json])" },
+        { "show_local_identities x", 23, "wrong number of arguments for show_local_identities (usage: show_local_identities [--json])" },
+        { "show_real_arcs --yaml", 21, "unknown option '--yaml' for show_real_arcs (usage: show_real_arcs [--json])" },
+        { "show_qspn_data --json", 21, "wrong number of arguments for show_qspn_data (usage: show_qspn_data LOCAL_ID [--json])" },
+        { "show_identity_arcs 0 --json --json", 34, "wrong number of arguments for show_identity_arcs (usage: show_identity_arcs LOCAL_ID [--json])" },
+        { "show_identity_arcs --json --json", 32, "unknown option '--json' for show_identity_arcs (usage: show_identity_arcs LOCAL_ID [--json])" },
+        { "show_qspn_data 9 --json", 23, "wrong local_identity_index '9'" },
         { "QUIT", 4, "unknown command 'QUIT'" },
         { "quit\0", 5, "embedded NUL byte" },
         { "qu\xffit", 5, "invalid UTF-8" },
@@ -283,6 +288,28 @@ static void test_dispatch(void **state)
         assert_string_equal(err->str, bad[i].reason);
         assert_string_equal(out->str, "");
     }
+    /* --json of the original print-outs (docs/json-schema/<command>.json), the
+     * text unchanged; --json may come before LOCAL_ID */
+    struct { const char *line; const char *reply; } good[] = {
+        { "show_handlednics", "handlednics: #0: eth1 = 00:16:3E:FD:E2:AA (has 169.254.69.30).\n" },
+        { "show_handlednics --json", "{\"schema_version\":1,\"command\":\"show_handlednics\",\"nics\":[{\"index\":0,"
+          "\"dev\":\"eth1\",\"mac\":\"00:16:3E:FD:E2:AA\",\"linklocal\":\"169.254.69.30\"}]}\n" },
+        { "show_real_arcs --json", "{\"schema_version\":1,\"command\":\"show_real_arcs\",\"arcs\":[]}\n" },
+        { "show_neighborhood_arcs --json", "{\"schema_version\":1,\"command\":\"show_neighborhood_arcs\",\"arcs\":[]}\n" },
+        { "show_identity_arcs --json 0",
+          "{\"schema_version\":1,\"command\":\"show_identity_arcs\",\"local_identity\":0,\"identity_arcs\":[]}\n" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+        g_string_truncate(out, 0);
+        assert_true(run_cmd(d, good[i].line, strlen(good[i].line), out, err));
+        assert_string_equal(out->str, good[i].reply);
+    }
+    g_string_truncate(out, 0);
+    assert_true(run_cmd(d, "show_qspn_data 0 --json", 23, out, err));
+    assert_true(g_str_has_prefix(out->str, "{\"schema_version\":1,\"command\":\"show_qspn_data\",\"local_identity\":0,"));
+    assert_non_null(strstr(out->str, "\"address\":\"3.0.1.0\",\"topology\":\"4.2.2.2\""));
+    g_string_truncate(out, 0);
+
     /* the debugging ruler, case-insensitive as the original */
     assert_true(run_cmd(d, "print_time_ruler on", 19, out, err));
     assert_true(run_cmd(d, "print_time_ruler OFF", 20, out, err));

@@ -8,9 +8,11 @@ docs/json-schema/harness-report.json, and its consistency:
   the text, in order, with the same status, and the totals are those of its
   last lines ("pings: X/Y ok", "quiescent checkpoints: X/Y ...", "N passed, N failed").
 
-usage: check_harness_report.py SCHEMA REPORT [--text OUT]
+usage: check_harness_report.py [--invalid] SCHEMA REPORT [--text OUT]
 The schema is checked first (Draft 2020-12); exit 1 with the JSON path of the
-first error.  The validator is python3-jsonschema, independent of the harness.
+first error.  With --invalid the report must be rejected (by the schema or by a
+consistency rule; the schema is not a formality): exit 0 printing why, 1 when it
+is accepted.  The validator is python3-jsonschema, independent of the harness.
 """
 import json
 import re
@@ -67,21 +69,33 @@ def against_text(doc, text):
     return errs
 
 
+def problems(schema, doc, text):
+    """Why the report is wrong: the first schema error, else every consistency error."""
+    errors = sorted(Draft202012Validator(schema).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        return [f"/{'/'.join(str(x) for x in e.absolute_path)}: {e.message}"]
+    return consistency(doc) + (against_text(doc, text) if text is not None else [])
+
+
 def main(argv):
+    invalid = len(argv) > 1 and argv[1] == "--invalid"
+    if invalid:
+        argv = argv[:1] + argv[2:]
     if len(argv) not in (3, 5) or (len(argv) == 5 and argv[3] != "--text"):
         print(__doc__, file=sys.stderr)
         return 2
     schema = json.load(open(argv[1], encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     doc = json.load(open(argv[2], encoding="utf-8"))
-    errors = sorted(Draft202012Validator(schema).iter_errors(doc), key=lambda e: list(e.absolute_path))
-    if errors:
-        e = errors[0]
-        print(f"FAIL: {argv[2]}: /{'/'.join(str(x) for x in e.absolute_path)}: {e.message}")
-        return 1
-    errs = consistency(doc)
-    if len(argv) == 5:
-        errs += against_text(doc, open(argv[4], encoding="utf-8", errors="replace").read())
+    text = open(argv[4], encoding="utf-8", errors="replace").read() if len(argv) == 5 else None
+    errs = problems(schema, doc, text)
+    if invalid:
+        if not errs:
+            print(f"FAIL: {argv[2]} is accepted, it should be rejected")
+            return 1
+        print(f"rejected as it should be: {argv[2]}: {errs[0]}")
+        return 0
     for e in errs:
         print(f"FAIL: {argv[2]}: {e}")
     if errs:
