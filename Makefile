@@ -39,7 +39,7 @@ storyline: deps
 	$(BUILD)/harness/qspn-harness run $(HARNESS_ARGS) \
 	  --qspnd $(BUILD)/qspn/daemon/qspnd --qspnctl $(BUILD)/qspn/cli/qspnctl \
 	  --artifacts $(BUILD)/harness-artifacts/storyline --pictures $(BUILD)/storyline-pictures \
-	  --picture-path alfa:epsilon
+	  --picture-path alfa:epsilon --json $(BUILD)/storyline-report.json
 
 replay: deps
 	$(MAKE) all

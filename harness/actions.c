@@ -29,6 +29,16 @@ hn_bg_clear(HnRun *r)
     r->bg = g_ptr_array_new_with_free_func(bg_free);
 }
 
+/* The directive of an action, as the steps file spells it (the progress line). */
+static const char *
+action_word(HnActionKind k)
+{
+  static const char *const words[] = { "arc", "cut", "start", "restart", "kill", "quit", "admin", "ctl", "ctl&",
+                                       "ctl!", "wait", "await", "stop", "cont", "netem" };
+  G_STATIC_ASSERT(G_N_ELEMENTS(words) == HN_ACT_NETEM + 1);
+  return (guint)k < G_N_ELEMENTS(words) ? words[k] : "?";
+}
+
 static char *
 file_text(const char *path)
 {
@@ -55,6 +65,7 @@ join_bg(HnRun *r, GString *why)
       ok = FALSE;
     } else if (r->o->verbose) {
       char *out = file_text(b->out_file);
+      hn_progress_clear();
       printf("  ctl& %s %s: %s\n", b->sys, b->command, out);
       g_free(out);
     }
@@ -110,6 +121,8 @@ act_await(HnRun *r, HnStep *st, HnAction *a, HnNs *ns, GString *why)
     out = NULL;
     if (hn_qspnctl(r, ns, a->b, &out) && strstr(out, a->text))
       break;
+    hn_progress_phase("await %s %s -- %s (%.0fs of %.0fs)", ns->name, a->b, a->text, hn_now() - (end - deadline),
+                      deadline);
     if (hn_interrupted || hn_now() > end) {
       g_string_append_printf(why, "await %s %s (line %d): no \"%s\" after %.0fs; last output: %s", ns->name, a->b,
                              a->line, a->text, deadline, hn_oneline(&out));
@@ -160,7 +173,7 @@ act_admin(HnRun *r, GPtrArray *acts, guint *i, HnNs *ns, GString *why)
     g_string_append_printf(why, "admin command on %s (line %d) failed: %s", ns->name, a->line,
                            hn_oneline(&out));
   else if (r->o->verbose && out && *out)
-    printf("  %s: %s", ns->name, out);
+    hn_progress_clear(), printf("  %s: %s", ns->name, out);
   g_free(out);
   g_string_free(script, TRUE);
   return ok;
@@ -259,6 +272,8 @@ hn_actions_run(HnRun *r, HnStep *st, GString *why)
   for (guint i = 0; i < acts->len && ok && !hn_interrupted; i++) {
     HnAction *a = g_ptr_array_index(acts, i);
     GError *e = NULL;
+    hn_progress_phase("line %d: %s%s%s%s%s", a->line, action_word(a->kind), a->a ? " " : "", a->a ? a->a : "",
+                      a->b ? " " : "", a->b ? a->b : "");
     if (a->kind == HN_ACT_ARC || a->kind == HN_ACT_CUT) {
       ok = a->kind == HN_ACT_ARC ? hn_bed_arc(r->bed, a->a, a->b, &e) : hn_bed_cut(r->bed, a->a, a->b, &e);
       if (!ok) {

@@ -189,6 +189,7 @@ save_artifacts(Poll *p, GString *why)
       GString *rep = g_string_new(NULL);
       hn_compare(e->norm, p->norm[i], g_array_index(p->contains, gboolean, i) ? HN_CMP_CONTAINS : HN_CMP_EXACT,
                  rep, 8);
+      hn_progress_clear();
       printf("  %s:\n%s", ns->name, rep->str);
       g_string_free(rep, TRUE);
     }
@@ -248,6 +249,11 @@ compare_loop(Poll *p, const char *action_error, GString *why, double *secs)
     ok = poll_once(p);
     if (ok || action_error || hn_interrupted || hn_now() - start > deadline)
       break;
+    guint differ = 0;
+    for (guint i = 0; i < p->nss->len; i++)
+      differ += !p->good[i];
+    hn_progress_phase("check: %u of %u namespaces differ (%.0fs of %.0fs)", differ, p->nss->len,
+                      hn_now() - start, deadline);
     hn_sleep(0.1);
   }
   *secs = hn_now() - start;
@@ -312,6 +318,8 @@ settle_loop(Poll *p, const char *action_error, GString *detail, GString *why, do
     ok = !action_error && now - since >= p->st->settle_quiet;
     if (ok || action_error || hn_interrupted || now - start > deadline)
       break;
+    hn_progress_phase("settle: %u namespaces unchanged for %.1fs of %.1fs (%.0fs of %.0fs)", p->nss->len,
+                      now - since, p->st->settle_quiet, now - start, deadline);
     hn_sleep(0.1);
   }
   g_free(prev);
@@ -328,6 +336,26 @@ settle_loop(Poll *p, const char *action_error, GString *detail, GString *why, do
   else
     g_string_append_printf(why, "still changing after %.0fs; ", deadline);
   return ok;
+}
+
+/* What the report (--json) says of this checkpoint. */
+static void
+record(Poll *p, gboolean ok, double secs, const char *why)
+{
+  HnStepRecord *c = p->r->cur;
+  if (!c)
+    return;
+  c->checkpoint = p->st->settle ? "settle" : "check";
+  c->settle = secs;
+  c->namespaces = p->nss->len;
+  c->differing = c->deviations = 0;
+  for (guint i = 0; !p->st->settle && i < p->nss->len; i++) {
+    Exp *e = exp_get(p, ((HnNs *)g_ptr_array_index(p->nss, i))->name);
+    c->differing += p->good && !p->good[i];
+    c->deviations += e->deviations;
+  }
+  if (!ok)
+    hn_record_failures(c, why);
 }
 
 static void
@@ -380,6 +408,7 @@ hn_checkpoint(HnRun *r, HnStep *st, const char *action_error, GString *detail, d
       save_artifacts(&p, why);
     g_string_append_printf(detail, "; %s", hn_tidy(why));
   }
+  record(&p, ok, *secs, why->str);
   if (r->o->dump_dir) {
     GPtrArray *all = hn_bed_all(r->bed);
     if (p.raw && p.nss->len == all->len)

@@ -103,7 +103,7 @@ hn_daemon_start(HnRun *r, HnNs *ns, GString *why)
     fclose(f);
   }
   if (r->o->verbose)
-    printf("  start %s: %s\n", ns->name, cmdline);
+    hn_progress_clear(), printf("  start %s: %s\n", ns->name, cmdline);
   GError *e = NULL;
   GPid pid = hn_spawn((char **)argv->pdata, ns->out_file, TRUE, &e);
   g_ptr_array_free(argv, TRUE);

@@ -73,7 +73,7 @@ check_left_state(HnRun *r, GPtrArray *quitted, GString *why)
       g_free(f);
       g_free(dir);
       if (r->o->verbose)
-        printf("  %s after quit:\n%s", ns->name, rep->str);
+        hn_progress_clear(), printf("  %s after quit:\n%s", ns->name, rep->str);
     }
     g_string_free(rep, TRUE);
     g_free(a);
@@ -92,6 +92,9 @@ gboolean
 hn_final_quit_all(HnRun *r)
 {
   double t0 = hn_now();
+  hn_record_begin(r, "T1", "quit-all")->checkpoint = "final";
+  hn_progress_step(0, "T1", "quit-all");
+  hn_progress_phase("quit every qspnd, check nothing is left");
   GString *why = g_string_new(NULL);
   int n = 0, killed = 0;
   gboolean ok = TRUE;
@@ -117,7 +120,9 @@ hn_final_quit_all(HnRun *r)
                              n, killed ? "; systems whose qspnd was killed not checked" : "");
   else
     detail = g_strdup(hn_tidy(why));
-  hn_report_line("T1", "quit-all", ok ? "ok" : "FAILED", detail, hn_now() - t0);
+  if (!ok)
+    hn_record_failures(r->cur, detail);
+  hn_report_line(r, "T1", "quit-all", ok ? "ok" : "FAILED", detail, hn_now() - t0);
   g_free(detail);
   g_ptr_array_free(now, TRUE);
   g_string_free(why, TRUE);
@@ -129,6 +134,7 @@ gboolean
 hn_final_cleanup(HnRun *r)
 {
   GString *why = g_string_new(NULL);
+  hn_record_begin(r, "T2", "cleanup")->checkpoint = "final";
   GPtrArray *l = hn_leftovers(r->bed->prefix);
   for (guint i = 0; i < l->len; i++)
     g_string_append_printf(why, "%s left; ", (char *)g_ptr_array_index(l, i));
@@ -139,7 +145,8 @@ hn_final_cleanup(HnRun *r)
       g_string_append_printf(why, "process %d (qspnd of %s) alive; ", (int)ns->pid, ns->name);
   }
   gboolean ok = why->len == 0;
-  hn_report_line("T2", "cleanup", ok ? "ok" : "FAILED",
+  hn_record_failures(r->cur, why->str);
+  hn_report_line(r, "T2", "cleanup", ok ? "ok" : "FAILED",
                  ok ? "no namespace, /etc/netns dir, run dir or daemon of the run left" : hn_tidy(why), -1);
   g_string_free(why, TRUE);
   return ok;

@@ -26,7 +26,7 @@ static const char USAGE[] =
   "                   (--qspnd PATH --qspnctl PATH | --replay-documented SEQUENCE_SH)\n"
   "                   [--only SPEC] [--stop-at STEP] [--pings all|quiescent|none] [--dump-dir DIR]\n"
   "                   [--pictures DIR [--picture-path SRC:DST]] [--artifacts DIR] [--deadline S] [--start-deadline S] [--max-seconds S]\n"
-  "                   [--strict] [--keep] [-v]\n"
+  "                   [--strict] [--keep] [--json FILE] [-v]\n"
   "  qspn-harness sweep            remove what dead harness runs left (netns qh<pid>-*, daemons, ...)\n"
   "  qspn-harness normalise [-s] [FILE]   normalise a dump like normalise.sh [-s]\n"
   "  qspn-harness parse --world FILE [--steps FILE [--expected DIR] [--only SPEC] [--stop-at STEP]\n"
@@ -39,7 +39,8 @@ static const char USAGE[] =
   "deadline passes, then runs the step's pings (EXPECTED/PINGS.txt and ping directives).\n"
   "Then it quits every qspnd, verifies nothing of theirs is left, removes everything it\n"
   "created and prints \"pings: X/Y ok\" and \"N passed, N failed\".  Exit 0 iff all passed;\n"
-  "2 bad input (nothing created); 77 if not root.\n"
+  "2 bad input (nothing created); 77 if not root.  On a terminal a progress line (step n of m,\n"
+  "what it waits for, elapsed times) is rewritten in place; otherwise the output is plain lines.\n"
   "\n"
   "Options of run:\n"
   "  --only SPEC            steps to check, e.g. S01a-S01f,S10a-S10c or S01 (default: all);\n"
@@ -66,6 +67,9 @@ static const char USAGE[] =
   "                         testbed, the dump and the comparator independently of qspnd\n"
   "  --strict               strict normalisation instead of semantic (replay only)\n"
   "  --keep                 leave the namespaces in place (remove later with sweep)\n"
+  "  --json FILE            also write a machine-readable report: every report line (status,\n"
+  "                         duration, settle time, checks, pings, failures) and the totals\n"
+  "                         (docs/json-schema/harness-report.json)\n"
   "  -v, --verbose          more output\n";
 
 static int G_GNUC_PRINTF(1, 2)
@@ -85,10 +89,10 @@ parse_args(int argc, char **argv, HnOpts *o, gboolean *semantic, const char **fi
 {
   static const char *const names[] = { "--world", "--steps", "--only", "--expected", "--qspnd", "--qspnctl",
                                        "--artifacts", "--replay-documented", "--dump-dir", "--stop-at",
-                                       "--pictures", "--picture-path", NULL };
+                                       "--pictures", "--picture-path", "--json", NULL };
   const char **fields[] = { &o->world_path, &o->steps_path, &o->only, &o->expected, &o->qspnd, &o->qspnctl,
                             &o->artifacts, &o->replay, &o->dump_dir, &o->stop_at,
-                            &o->pictures, &o->picture_path };
+                            &o->pictures, &o->picture_path, &o->json };
   static const char *const nums[] = { "--deadline", "--start-deadline", "--max-seconds", NULL };
   double *nfields[] = { &o->deadline, &o->start_deadline, &o->max_seconds };
   for (int i = 2; i < argc; i++) {

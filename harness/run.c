@@ -38,9 +38,27 @@ install_signals(void)
   signal(SIGPIPE, SIG_IGN);
 }
 
-void
-hn_report_line(const char *id, const char *slug, const char *status, const char *detail, double secs)
+HnStepRecord *
+hn_record_begin(HnRun *r, const char *id, const char *slug)
 {
+  hn_record_free(r->cur);
+  r->cur = hn_record_new(id, slug, hn_now());
+  return r->cur;
+}
+
+void
+hn_report_line(HnRun *r, const char *id, const char *slug, const char *status, const char *detail, double secs)
+{
+  HnStepRecord *rec = r->cur ? r->cur : hn_record_new(id, slug, hn_now());
+  rec->status = !strcmp(status, "ok") ? "passed" : !strcmp(status, "SKIPPED") ? "skipped" : "failed";
+  g_free(rec->detail);
+  rec->detail = g_strdup(detail ? detail : "");
+  rec->duration = hn_now() - rec->t0;
+  if (!r->records)
+    r->records = g_ptr_array_new_with_free_func(hn_record_free);
+  g_ptr_array_add(r->records, rec);
+  r->cur = NULL;
+  hn_progress_clear();
   GString *l = g_string_new(NULL);
   g_string_printf(l, "%s %s ", id, slug);
   while (l->len < DOTS_COLUMN)
@@ -195,10 +213,12 @@ static void
 run_step(HnRun *r, HnStep *st, gboolean selected)
 {
   const char *unplayable = NULL;
+  hn_record_begin(r, st->id, st->slug);
   if (hn_netem_step_unavailable(r, st, &unplayable)) {
     /* a visible skip, never a silent pass: the run exits 77 unless something failed */
     char *d = g_strdup_printf("netem unavailable: %s", unplayable);
-    hn_report_line(st->id, st->slug, "SKIPPED", d, -1);
+    hn_record_failures(r->cur, d);
+    hn_report_line(r, st->id, st->slug, "SKIPPED", d, -1);
     g_free(d);
     r->skipped++;
     return;
@@ -206,6 +226,7 @@ run_step(HnRun *r, HnStep *st, gboolean selected)
   GString *why = g_string_new(NULL), *detail = g_string_new(NULL);
   double ts = hn_now(), secs = 0;
   gboolean ok = hn_actions_run(r, st, why);
+  hn_progress_phase("checkpoint");
   if (selected) {
     ok = hn_checkpoint(r, st, ok ? NULL : why->str, detail, &secs);
     gboolean quiescent = !st->intermediate && (st->check_all || st->checks->len > 0);
@@ -217,8 +238,11 @@ run_step(HnRun *r, HnStep *st, gboolean selected)
       ok = hn_step_pings(r, st, detail);
     else if (has_pings(r, st))
       g_string_append(detail, "; pings not run");
+    if (!ok && r->cur->failures->len == 0)
+      hn_record_failures(r->cur, detail->str);
   } else if (!ok) {
     g_string_append(detail, hn_tidy(why));
+    hn_record_failures(r->cur, detail->str);
     secs = hn_now() - ts;
   } else {
     /* not selected: the next steps need the state this one leads to, so
@@ -231,11 +255,14 @@ run_step(HnRun *r, HnStep *st, gboolean selected)
     }
     g_string_free(why, TRUE);
     g_string_free(detail, TRUE);
+    hn_record_free(r->cur);
+    r->cur = NULL;
     return; /* nothing to report */
   }
   if (st->intermediate && ok && !st->settle)
     g_string_append(detail, "; intermediate");
-  hn_report_line(st->id, st->slug, ok ? "ok" : "FAILED", detail->str, secs);
+  r->cur->intermediate = st->intermediate;
+  hn_report_line(r, st->id, st->slug, ok ? "ok" : "FAILED", detail->str, secs);
   if (ok)
     r->passed++;
   else
@@ -265,10 +292,30 @@ build(HnRun *r)
   return TRUE;
 }
 
+/* --json FILE: the report lines' records and the totals */
+static void
+write_json(HnRun *r, int rc, gboolean stopped)
+{
+  HnOpts *o = r->o;
+  HnReportTotals t = { o->world_path, o->steps_path, r->bed ? r->bed->prefix : NULL, o->replay ? NULL : o->qspnd,
+                       r->started_at, hn_now() - r->t0, rc, r->passed, r->failed, r->skipped,
+                       r->quiescent_ok, r->quiescent_total, r->pings_ok, r->pings_total,
+                       o->pictures ? (int)r->pictures : -1, r->art_dir, stopped ? o->stop_at : NULL,
+                       hn_interrupted && !watchdog_fired, watchdog_fired };
+  GError *e = NULL;
+  if (!hn_report_write(o->json, r->records, &t, &e)) {
+    printf("json report: %s\n", e->message);
+    g_error_free(e);
+  } else {
+    printf("json report: %s\n", o->json);
+  }
+}
+
 static int
 finish(HnRun *r, gboolean built, gboolean stopped)
 {
   HnOpts *o = r->o;
+  hn_progress_clear();
   if (!hn_interrupted && !stopped && r->any_daemon)
     (hn_final_quit_all(r) ? r->passed++ : r->failed++);
   if (r->failed > 0 || hn_interrupted)
@@ -290,11 +337,14 @@ finish(HnRun *r, gboolean built, gboolean stopped)
   if (o->pictures)
     printf("pictures: %u in %s\n", r->pictures, o->pictures);
   printf("pings: %u/%u ok\n", r->pings_ok, r->pings_total);
+  int rc = hn_interrupted ? 130 : r->failed ? 1 : r->skipped ? 77 : 0;
+  if (o->json)
+    write_json(r, rc, stopped);
   if (r->skipped)
     printf("%d passed, %d failed, %d skipped\n", r->passed, r->failed, r->skipped);
   else
     printf("%d passed, %d failed\n", r->passed, r->failed);
-  return hn_interrupted ? 130 : r->failed ? 1 : r->skipped ? 77 : 0;
+  return rc;
 }
 
 int
@@ -327,6 +377,10 @@ hn_cmd_run(HnOpts *o)
     g_free(sel);
     return 2;
   }
+  r.t0 = hn_now();
+  GDateTime *now = g_date_time_new_now_utc();
+  r.started_at = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+  g_date_time_unref(now);
   install_signals();
   if (o->max_seconds > 0)
     alarm((unsigned)o->max_seconds);
@@ -338,10 +392,19 @@ hn_cmd_run(HnOpts *o)
   printf("qspn-harness: world %s, steps %s, prefix %s, %s\n", o->world_path, o->steps_path, r.bed->prefix,
          o->replay ? "replaying the documented commands (no qspnd)" : o->qspnd);
   gboolean built = build(&r);
-  for (int i = 0; built && i <= last && !hn_interrupted; i++)
-    run_step(&r, g_ptr_array_index(r.steps->steps, i), sel[i]);
+  hn_progress_start((guint)(last + 1));
+  for (int i = 0; built && i <= last && !hn_interrupted; i++) {
+    HnStep *st = g_ptr_array_index(r.steps->steps, i);
+    hn_progress_step((guint)i + 1, st->id, st->slug);
+    run_step(&r, st, sel[i]);
+  }
   gboolean stopped = built && o->stop_at && !hn_interrupted;
   int rc = finish(&r, built, stopped);
+  hn_progress_stop();
+  if (r.records)
+    g_ptr_array_free(r.records, TRUE);
+  hn_record_free(r.cur);
+  g_free(r.started_at);
   if (r.bg)
     g_ptr_array_free(r.bg, TRUE);
   hn_bed_free(r.bed);

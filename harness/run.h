@@ -8,7 +8,9 @@
 
 #include "config.h"
 #include "pings.h"
+#include "progress.h"
 #include "replay.h"
+#include "report.h"
 #include "testbed.h"
 
 typedef enum { HN_PINGS_ALL = 0, HN_PINGS_QUIESCENT, HN_PINGS_NONE } HnPingsMode;
@@ -16,6 +18,7 @@ typedef enum { HN_PINGS_ALL = 0, HN_PINGS_QUIESCENT, HN_PINGS_NONE } HnPingsMode
 typedef struct {
   const char *world_path, *steps_path, *only, *expected, *qspnd, *qspnctl, *artifacts, *replay;
   const char *dump_dir, *stop_at, *pictures, *picture_path;
+  const char *json;       /* --json FILE: the machine-readable report */
   double deadline, start_deadline, max_seconds;
   gboolean keep, verbose, strict;
   HnPingsMode pings;
@@ -46,11 +49,20 @@ typedef struct {
   guint pictures;         /* SVGs written */
   guint quiescent_ok, quiescent_total;   /* selected non-intermediate checkpoints */
   HnNetem *netem;         /* netem.c state, NULL until a netem directive */
+  GPtrArray *records;     /* HnStepRecord*: one per report line (--json) */
+  HnStepRecord *cur;      /* the step being run (checkpoint, pings fill it in) */
+  double t0;              /* hn_now() at the start of the run */
+  char *started_at;       /* UTC, ISO 8601 */
 } HnRun;
 
 /* run.c */
 const char *hn_art_dir(HnRun *r);
-void hn_report_line(const char *id, const char *slug, const char *status, const char *detail, double secs);
+/* One report line (the progress line erased first), and its record: r->cur
+ * (begun with hn_record_begin) gets status, detail and duration and joins
+ * r->records. */
+void hn_report_line(HnRun *r, const char *id, const char *slug, const char *status, const char *detail, double secs);
+/* Begin the record of a report line (replaces an unreported one). */
+HnStepRecord *hn_record_begin(HnRun *r, const char *id, const char *slug);
 /* Load and check every input of a run (world, steps, --only, --stop-at,
  * replay script, PINGS.txt, expected directories, deviations) before anything
  * is created.  Used by `run` (for_run: --expected needed by compared steps)

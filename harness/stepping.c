@@ -110,17 +110,28 @@ hn_step_pings(HnRun *r, HnStep *st, GString *detail)
                g_strdup_printf("%s->%s %s (line %d)", x->src, x->dest, x->expect_ok ? "ok" : "fail", x->line));
   }
   guint n = pl.jobs->len, ok = 0;
+  if (n)
+    hn_progress_phase("pings: %u", n);
   hn_ping_run((HnPingJob *)(void *)pl.jobs->data, n, PING_PARALLEL);
   GString *bad = g_string_new(NULL);
   for (guint i = 0; i < n; i++) {
     HnPingJob *j = &g_array_index(pl.jobs, HnPingJob, i);
-    if (j->passed)
+    if (j->passed) {
       ok++;
-    else
-      g_string_append_printf(bad, "%s%s %s", bad->len ? ", " : "", (char *)g_ptr_array_index(pl.labels, i),
-                             j->expect_ok ? "no reply" : "replied");
+      continue;
+    }
+    g_string_append_printf(bad, "%s%s %s", bad->len ? ", " : "", (char *)g_ptr_array_index(pl.labels, i),
+                           j->expect_ok ? "no reply" : "replied");
+    if (r->cur)
+      g_ptr_array_add(r->cur->failures, g_strdup_printf("ping %s %s", (char *)g_ptr_array_index(pl.labels, i),
+                                                        j->expect_ok ? "no reply" : "replied"));
   }
   guint total = n + pl.failed_setup;
+  if (r->cur) {
+    r->cur->pings_ok += ok;
+    r->cur->pings_total += total;
+    hn_record_failures(r->cur, pl.errors->str);
+  }
   r->pings_ok += ok;
   r->pings_total += total;
   if (total > 0)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 volatile sig_atomic_t hn_interrupted = 0;
+void (*hn_sleep_hook)(void) = NULL;
 
 double
 hn_now(void)
@@ -34,6 +35,8 @@ hn_sleep(double seconds)
       left = 0.05;
     struct timespec ts = { 0, (long)(left * 1e9) };
     nanosleep(&ts, NULL);
+    if (hn_sleep_hook)
+      hn_sleep_hook();
   }
   return FALSE;
 }

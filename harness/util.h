@@ -11,8 +11,10 @@ extern volatile sig_atomic_t hn_interrupted;
 
 /* Current monotonic time in seconds. */
 double hn_now(void);
-/* Sleep up to `seconds`, returning early (FALSE) if interrupted. */
+/* Sleep up to `seconds`, returning early (FALSE) if interrupted; calls
+ * hn_sleep_hook (when set: the progress line) every 50 ms. */
 gboolean hn_sleep(double seconds);
+extern void (*hn_sleep_hook)(void);
 
 /* Run argv (optionally inside netns `netns_real`, entered with setns(), no
  * mount namespace change), capturing stdout+stderr into *out (may be NULL).

@@ -36,10 +36,49 @@ typedef struct {
 #define QSPND_DEAD_MS_DEFAULT 1500
 #define QSPND_ARC_TIMEOUT_MS_DEFAULT 10000
 
+/* Every option of the command line, each also a key of the [qspnd] group of
+ * the configuration file (--config, itself command line only): one table,
+ * qspnd_option_defs(), from which both are built. */
+typedef enum {
+    QSPND_OPTK_STRING,      /* text (UTF-8) */
+    QSPND_OPTK_FILENAME,    /* a path, as the file system spells it */
+    QSPND_OPTK_INT,         /* decimal integer (range checked by validation) */
+    QSPND_OPTK_FLAG,        /* no argument; in the file true or false */
+    QSPND_OPTK_LIST,        /* repeatable; in the file a list a;b;c */
+} qspnd_option_kind;
+
+enum {
+    QSPND_OPT_TOPOLOGY, QSPND_OPT_ADDRESS, QSPND_OPT_INTERFACE, QSPND_OPT_LINKLOCAL,
+    QSPND_OPT_SUBNET_LEVEL, QSPND_OPT_SERVE_ANONYMOUS, QSPND_OPT_NO_ANONYMIZE,
+    QSPND_OPT_CONTROL_DIR, QSPND_OPT_NETNS, QSPND_OPT_RT_TABLES, QSPND_OPT_LOG_FILE,
+    QSPND_OPT_MAX_DESTINATIONS, QSPND_OPT_IDENTITY_NS_PREFIX, QSPND_OPT_HELLO_INTERVAL,
+    QSPND_OPT_DEAD_INTERVAL, QSPND_OPT_ARC_TIMEOUT, QSPND_OPT_KEY_FILE, QSPND_OPT_VERBOSE,
+    QSPND_OPT_COUNT
+};
+
+typedef struct {
+    const char *key;          /* --key on the command line, key in [qspnd] */
+    char short_name;          /* 0: none */
+    qspnd_option_kind kind;
+    size_t offset;            /* of the field in the raw options (options.c) */
+    const char *help, *arg;
+} qspnd_option_def;
+
+/* The table, QSPND_OPT_COUNT entries in the order of --help. */
+const qspnd_option_def *qspnd_option_defs(size_t *n);
+
+#define QSPND_CONFIG_GROUP "qspnd"
+#define QSPND_CONFIG_MAX_BYTES 65536   /* a larger configuration file is refused */
+
 /* Parse argv (not modified).  Returns 0 on success, -1 on a usage error (one
  * line in err, o cleared), including a topology/address with more destinations
  * than --max-destinations and a refused --key-file; --help prints the help and
- * exits 0 (GOption).
+ * exits 0 (GOption).  With --config FILE, the options the command line does
+ * not give come from FILE's [qspnd] group (refused, with one line naming the
+ * file, group and key: an unknown group or key, a value of the wrong type, a
+ * file that is not a regular file of this user or root or that group or
+ * others can write); every value, from either, is validated the same way and
+ * an invalid one is named by its origin ("--topology", "FILE [qspnd] topology").
  * Link-locals not pinned with --linklocal are drawn at random: 169.254.X.Y,
  * X in 1..254, Y in 0..254. */
 int qspnd_options_parse(int argc, char **argv, qspnd_options *o, char *err, size_t errlen);

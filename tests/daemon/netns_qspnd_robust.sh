@@ -23,6 +23,10 @@
 #      are gone: the daemon keeps answering other clients within a second,
 #      drops the stuck replies after its 5 s bound, runs no command of a gone
 #      client, and every flood client gets its own answer.
+#   R9 --config FILE: a bad value is refused (exit 2, one line naming file,
+#      group and key) before anything is touched; the options of R1's alfa given
+#      by a configuration file instead of the command line give the same kernel
+#      state, and quit removes it.
 set -u
 QSPND=${1:?qspnd}
 CTL=${2:?qspnctl}
@@ -331,6 +335,43 @@ wait "$QPID"; rc=$?; QPID=
 [ "$rc" = 0 ] || fail "R8: exit status $rc"
 check_clean "R8 after quit"
 log "R8: stuck and gone clients did not stall the daemon; 200 concurrent clients answered"
+
+# ---------------------------------------------------------------- R9 configuration file
+start_qspnd "${ALFA[@]}" || exit 1
+by_cli=$(snapshot)
+"$CTL" --control-dir "$CD" quit >/dev/null || fail "R9: quit (command line)"
+wait "$QPID"; QPID=
+check_clean "R9 after the command-line start"
+conf=$WORK/qspnd.conf
+write_conf() {   # EXTRA_LINE
+  printf '# R9\n[qspnd]\ntopology = 4.2.2.2\naddress = 3.0.1.0\ninterface = eth1\nserve-anonymous = true\n%s\n%s\n' \
+    "linklocal = eth1=169.254.69.30" "$1" >"$conf"
+  printf 'netns = %s\ncontrol-dir = %s\nrt-tables = %s\nlog-file = %s\nverbose = true\n' \
+    "$NS" "$CD" "$RT" "$WORK/qspnd-conf.log" >>"$conf"
+  chmod 644 "$conf"
+}
+write_conf "hello-interval = 5"
+before=$(snapshot)
+"$QSPND" --config "$conf" 2>"$WORK/conf.err"; rc=$?
+[ "$rc" = 2 ] || fail "R9: bad configuration file: status $rc (want 2)"
+[ "$(wc -l <"$WORK/conf.err")" = 1 ] && grep -qF "bad $conf [qspnd] hello-interval 5" "$WORK/conf.err" ||
+  fail "R9: message: $(cat "$WORK/conf.err")"
+[ -e "$WORK/qspnd-conf.log" ] && fail "R9: log file created by a refused start"
+[ "$(snapshot)" = "$before" ] || fail "R9: the kernel changed"
+write_conf "hello-interval = 250"
+"$QSPND" --config "$conf" &
+QPID=$!
+if wait_ready "$QPID" "$CD"; then
+  [ "$(snapshot)" = "$by_cli" ] || { fail "R9: kernel state from the configuration file differs from the command line's";
+    diff <(echo "$by_cli") <(snapshot); }
+  "$CTL" --control-dir "$CD" quit >/dev/null || fail "R9: quit (configuration file)"
+  wait "$QPID"; rc=$?; QPID=
+  [ "$rc" = 0 ] || fail "R9: exit status $rc"
+  check_clean "R9 after the configuration file's start"
+  log "R9: configuration file: bad value refused with nothing touched; same kernel state as the command line"
+else
+  fail "R9: qspnd --config did not start: $(tail -5 "$WORK/qspnd-conf.log" 2>/dev/null)"
+fi
 
 if [ "$FAILS" -gt 0 ]; then
   echo "$FAILS failure(s); logs in $WORK"

@@ -12,7 +12,10 @@
 #      that matches no documented line is refused before anything is created;
 #   4. --dump-dir and --stop-at (testbed left for inspection, then removed by sweep);
 #   5. netem between two plain hosts (delay seen by ping, then off), or, on a kernel
-#      without sch_netem, its steps reported SKIPPED with the reason and exit 77.
+#      without sch_netem, its steps reported SKIPPED with the reason and exit 77;
+#   6. --json FILE of runs 1, 2 and 5: valid against docs/json-schema/harness-report.json
+#      and equal to the text report (steps, statuses, totals), failures with their
+#      messages; the text report has no progress line (stdout is not a terminal).
 # Exit 77 (skipped) when not root.
 set -u
 HARNESS=$1 QSPND=$2 QSPNCTL=$3 TOPO=$4 SHARED=$5
@@ -28,6 +31,20 @@ check() {   # DESCRIPTION COMMAND... : the command must succeed
   if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi
 }
 has() { grep -qF -- "$2" "$1"; }
+SRC=$(cd "$TOPO/.." && pwd)
+json_ok() {   # REPORT TEXT_OUT: valid against the schema and equal to the text report
+  python3 "$SRC/tests/json/check_harness_report.py" "$SRC/docs/json-schema/harness-report.json" "$1" --text "$2"
+}
+json_has() {  # REPORT STEP_ID FIELD TEXT: the step's FIELD (failures: any of them) contains TEXT
+  python3 - "$@" <<'PY'
+import json, sys
+doc, sid, field, text = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4]
+v = [s[field] for s in doc["steps"] if s["id"] == sid]
+sys.exit(0 if v and any(text in x for x in (v[0] if isinstance(v[0], list) else [str(v[0])])) else 1)
+PY
+}
+have_jsonschema=0
+python3 -c 'import jsonschema' 2>/dev/null && have_jsonschema=1
 run() {   # OUT EXPECTED_RC ARGS...
   local out=$1 want=$2 rc=0; shift 2
   "$HARNESS" run --artifacts "$T/art" --max-seconds 240 "$@" >"$out" 2>&1 || rc=$?
@@ -36,7 +53,7 @@ run() {   # OUT EXPECTED_RC ARGS...
 
 # 1. every directive on a world with two media, a router and two qspnd
 check "directives.steps passes" run "$T/1.out" 0 --world "$HERE/directives.world" \
-  --steps "$HERE/directives.steps" --qspnd "$QSPND" --qspnctl "$QSPNCTL"
+  --steps "$HERE/directives.steps" --qspnd "$QSPND" --qspnctl "$QSPNCTL" --json "$T/1.json"
 check "report: pings line" has "$T/1.out" "pings: 13/13 ok"
 check "report: ping-all pinged both ways" has "$T/1.out" "D07 ping-all ..................... ok (settled after"
 check "report: T1 after kill/restart" has "$T/1.out" "2 qspnd quit with status 0"
@@ -67,7 +84,7 @@ step F05 negated-admin-not-last
   settle 0.1
 STEPS
 check "failing steps fail" run "$T/2.out" 1 --world "$HERE/directives.world" --steps "$T/bad.steps" \
-  --qspnd "$QSPND" --qspnctl "$QSPNCTL"
+  --qspnd "$QSPND" --qspnctl "$QSPNCTL" --json "$T/2.json"
 check "ctl TEXT mismatch reported" has "$T/2.out" 'output does not contain "no such text"'
 check "await deadline reported" has "$T/2.out" 'no "no such text" after 1s'
 check "unexpected reply reported" has "$T/2.out" "a->169.254.96.141 fail (line 13) replied"
@@ -131,7 +148,7 @@ step N03 off
 STEPS
 rc=0
 "$HARNESS" run --artifacts "$T/art" --max-seconds 120 --world "$HERE/directives.world" --steps "$T/netem.steps" \
-  --qspnd "$QSPND" --qspnctl "$QSPNCTL" >"$T/5.out" 2>&1 || rc=$?
+  --qspnd "$QSPND" --qspnctl "$QSPNCTL" --json "$T/5.json" >"$T/5.out" 2>&1 || rc=$?
 if [ "$rc" = 77 ]; then
   check "netem unavailable: the step says why" has "$T/5.out" "N02 delay ........................ SKIPPED (netem unavailable: "
   check "netem unavailable: totals" has "$T/5.out" "2 passed, 0 failed, 2 skipped"
@@ -140,6 +157,26 @@ else
   check "netem: totals" has "$T/5.out" "4 passed, 0 failed"
 fi
 cat "$T/5.out"
+
+# 6. the JSON reports
+check "no progress line when stdout is not a terminal" test "$(grep -c $'\r\|\033' "$T/1.out" "$T/2.out")" = "$(printf '%s:0\n' "$T/1.out" "$T/2.out")"
+check "report: where the JSON report is" has "$T/1.out" "json report: $T/1.json"
+check "json report of a passing run written" test -s "$T/1.json"
+check "json report of a failing run written" test -s "$T/2.json"
+if [ "$have_jsonschema" = 1 ]; then
+  check "json report of run 1 valid and equal to the text" json_ok "$T/1.json" "$T/1.out"
+  check "json report of run 2 valid and equal to the text" json_ok "$T/2.json" "$T/2.out"
+  check "json report of the netem run valid and equal to the text" json_ok "$T/5.json" "$T/5.out"
+  check "json: the ctl TEXT failure" json_has "$T/2.json" F01 failures 'output does not contain "no such text"'
+  check "json: the await failure" json_has "$T/2.json" F02 failures 'no "no such text" after 1s'
+  check "json: the failed ping" json_has "$T/2.json" F03 failures "ping a->169.254.96.141 fail (line 13) replied"
+  check "json: F03 status" json_has "$T/2.json" F03 status failed
+  check "json: D07 pinged" json_has "$T/1.json" D07 status passed
+  check "json: a settle step's checkpoint" json_has "$T/1.json" D07 checkpoint settle
+else
+  echo "SKIP: python3-jsonschema missing: the JSON reports are not validated"
+fi
+cat "$T/1.json"
 
 echo "netns_directives: $fails failure(s)"
 [ "$fails" = 0 ]
