@@ -231,6 +231,9 @@ main(int argc, char **argv)
     o.qspnd = getenv("QSPND");
   if (!o.qspnctl)
     o.qspnctl = getenv("QSPNCTL");
+  /* admin lines may call the client themselves (a monitor in the background) */
+  if (o.qspnctl)
+    g_setenv("QSPNCTL", o.qspnctl, TRUE);
   if (!strcmp(cmd, "run"))
     return hn_cmd_run(&o);
   if (!strcmp(cmd, "sweep")) {
