@@ -309,8 +309,18 @@ void qid_free(qid *q)
 {
     if (!q)
         return;
-    if (q->m)
+    if (q->m) {
+        /* keep its counters in the system's totals (show) */
+        const qspn_stats *st = qspn_get_stats(q->m);
+        qspn_stats *t = &q->sys->c.retired;
+        t->etp_sent += st->etp_sent;
+        t->etp_bytes += st->etp_bytes;
+        t->etp_received += st->etp_received;
+        t->requests_sent += st->requests_sent;
+        t->etp_dropped_cyclic += st->etp_dropped_cyclic;
+        t->merges += st->merges;
         qspn_destroy_manager(q->m);
+    }
     q->m = NULL;
     g_hash_table_destroy(q->timers);          /* removes the glib sources */
     if (q->mon_paths)

@@ -216,6 +216,7 @@ static void apply(qns *ns, GArray *ops)
         if (noted(ns, op) && (op->type == KOP_RULE_ADD || op->type == KOP_RT_TABLES_ADD))
             qsys_state_note(ns->sys, op, true);
     }
+    ns->sys->c.kernel_ops += ops->len;
     while (i < ops->len) {
         if (kernel_apply(ns->k, &g_array_index(ops, kop, i), ops->len - i, &done, err, sizeof err) == 0)
             break;

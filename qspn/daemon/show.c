@@ -119,6 +119,22 @@ static void identity_text(const qsys *s, const qid *q, GString *out)
     }
 }
 
+/* The QSPN counters of every identity, those already gone included. */
+static qspn_stats qspn_totals(const qsys *s)
+{
+    qspn_stats t = s->c.retired;
+    for (int i = 0; i < idm_n_identities(s->idm); i++) {
+        const qid *q = idm_identity_at(s->idm, i)->user;
+        if (!q || !q->m)
+            continue;
+        const qspn_stats *st = qspn_get_stats(q->m);
+        t.etp_sent += st->etp_sent;
+        t.etp_bytes += st->etp_bytes;
+        t.etp_received += st->etp_received;
+    }
+    return t;
+}
+
 char *qsys_show_text(const qsys *s)
 {
     const qspnd_options *o = s->opt;
@@ -167,6 +183,15 @@ char *qsys_show_text(const qsys *s)
                            s->c.msg_no_arc, s->c.msg_unexpected, s->c.qspn_undeliverable, s->c.rpc_timeouts,
                            s->c.kernel_errors, s->c.auth_missing, s->c.auth_bad, s->c.auth_replay,
                            tcp ? tcp->refused : 0, tcp ? tcp->evicted : 0, tcp ? tcp->stranger_overflow : 0);
+    qspn_stats q = qspn_totals(s);
+    g_string_append_printf(out,
+                           "traffic uptime_s %" G_GINT64_FORMAT " etp_sent %" G_GUINT64_FORMAT " etp_bytes %" G_GUINT64_FORMAT
+                           " etp_received %" G_GUINT64_FORMAT " tcp_frames_in %" G_GUINT64_FORMAT
+                           " tcp_frames_out %" G_GUINT64_FORMAT " tcp_bytes_in %" G_GUINT64_FORMAT
+                           " tcp_bytes_out %" G_GUINT64_FORMAT " kernel_ops %" G_GUINT64_FORMAT "\n",
+                           (qsys_now_us() - s->started_us) / 1000000, q.etp_sent, q.etp_bytes, q.etp_received,
+                           tcp ? tcp->frames_in : 0, tcp ? tcp->frames_out : 0, tcp ? tcp->bytes_in : 0,
+                           tcp ? tcp->bytes_out : 0, s->c.kernel_ops);
     g_string_append_printf(out, "authentication %s\n", s->opt->key ? "hmac-sha256" : "none");
     g_string_append(out, "state running\n");
     return g_string_free(out, FALSE);
@@ -299,6 +324,16 @@ static void counters_json(const qsys *s, JsonBuilder *b)
     JINT(b, "tcp_refused", tcp ? (gint64)tcp->refused : 0);
     JINT(b, "tcp_evicted", tcp ? (gint64)tcp->evicted : 0);
     JINT(b, "tcp_overflow", tcp ? (gint64)tcp->stranger_overflow : 0);
+    qspn_stats q = qspn_totals(s);
+    JINT(b, "uptime_s", (qsys_now_us() - s->started_us) / 1000000);
+    JINT(b, "etp_sent", (gint64)q.etp_sent);
+    JINT(b, "etp_bytes", (gint64)q.etp_bytes);
+    JINT(b, "etp_received", (gint64)q.etp_received);
+    JINT(b, "tcp_frames_in", tcp ? (gint64)tcp->frames_in : 0);
+    JINT(b, "tcp_frames_out", tcp ? (gint64)tcp->frames_out : 0);
+    JINT(b, "tcp_bytes_in", tcp ? (gint64)tcp->bytes_in : 0);
+    JINT(b, "tcp_bytes_out", tcp ? (gint64)tcp->bytes_out : 0);
+    JINT(b, "kernel_ops", (gint64)s->c.kernel_ops);
     json_builder_end_object(b);
     JBOOL(b, "authentication", s->opt->key != NULL);
 }

@@ -162,6 +162,7 @@ bool qsys_start(qsys *s, qspnd_options *opt, kernel *k, GMainLoop *loop, bool of
                 size_t errlen)
 {
     memset(s, 0, sizeof *s);
+    s->started_us = qsys_now_us();
     s->opt = opt;
     s->loop = loop;
     qspn_config_default(&s->qcfg);

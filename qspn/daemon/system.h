@@ -115,9 +115,12 @@ typedef struct {
     uint64_t auth_missing;             /* no trailer (a sender without key) */
     uint64_t auth_bad;                 /* HMAC wrong: forged, tampered, another key */
     uint64_t auth_replay;              /* authentic, sequence number not new */
+    uint64_t kernel_ops;               /* kernel operations asked for (kernel_errors of them failed) */
+    qspn_stats retired;                /* the QSPN counters of identities already gone */
 } qsys_counters;
 
 struct qsys {
+    int64_t started_us;                /* monotonic, for the uptime */
     qspnd_options *opt;
     GMainLoop *loop;
     qspn_config qcfg;
