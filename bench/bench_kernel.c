@@ -181,7 +181,9 @@ static void one_rep(size_t si, int kind, int rep)
     static const char *const who[N_METHODS] = { "kernel layer", "ip -batch", "one ip per route" };
     size_t n = sizes[si];
     for (int m = 0; m < N_METHODS; m++) {
-        size_t cnt = m == M_PROC ? MIN(n, (size_t)o_sample) : n;
+        /* the sample is spread over the repetitions: o_sample routes in all */
+        size_t per_rep = ((size_t)o_sample + (size_t)o_reps - 1) / (size_t)o_reps;
+        size_t cnt = m == M_PROC ? MIN(n, per_rep) : n;
         if (m == M_PROC && si > 0) {   /* the sample does not depend on R: measured once */
             for (int op = 0; op < N_OPS; op++)
                 rate[si][kind][op][m][rep] = rate[0][kind][op][m][rep];
@@ -232,8 +234,8 @@ static void print_routes(void)
 {
     printf("### Routes: install, replace, delete (/32, table %d, namespace of its own)\n\n", TABLE);
     printf("Routes per second, median (min–max) over %d repetitions; ratios computed per "
-           "repetition (same run, side by side). One `ip` per route: %d routes sampled, "
-           "extrapolated.\n\n", o_reps, o_sample);
+           "repetition (same run, side by side). One `ip` per route: %d routes sampled (spread over "
+           "the repetitions), extrapolated.\n\n", o_reps, o_sample);
     printf("| routes | kind | operation | qspnd kernel layer | `ip -batch` | one `ip` per route "
            "| × `ip -batch` | × one `ip` per route |\n|---|---|---|---|---|---|---|---|\n");
     char c[5][128];
@@ -397,7 +399,7 @@ int main(int argc, char **argv)
     GOptionEntry entries[] = {
         { "routes", 'r', 0, G_OPTION_ARG_STRING, &o_routes, "route counts, ascending (default 1000,10000,100000)", "R[,R...]" },
         { "reps", 'n', 0, G_OPTION_ARG_INT, &o_reps, "repetitions (default 5)", "N" },
-        { "sample", 's', 0, G_OPTION_ARG_INT, &o_sample, "routes sampled with one ip process each (default 1000)", "S" },
+        { "sample", 's', 0, G_OPTION_ARG_INT, &o_sample, "routes sampled with one ip process each, over all repetitions (default 1000)", "S" },
         { "nft-rules", 0, 0, G_OPTION_ARG_INT, &o_nft, "nftables rules in one transaction (default 500; 0: none)", "N" },
         { "smoke", 0, 0, G_OPTION_ARG_NONE, &o_smoke, "tiny sizes, 1 repetition: checks only that it runs and is right", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },

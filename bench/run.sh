@@ -37,7 +37,7 @@ run() {
     return 0
 }
 
-run "Kernel programming (issue 12 part 1)" nice -n 0 "$B/bench/bench-kernel" \
+run "Kernel programming (issue 12 part 1)" "$B/bench/bench-kernel" \
     --reps "$REPS" --routes "$ROUTES" --sample "$SAMPLE" --nft-rules 500
 if [ -x "$B/bench/bench-fib" ]; then
     run "Route update after a path change (issue 12 part 2)" "$B/bench/bench-fib" --reps "$REPS"

@@ -545,6 +545,11 @@ kernel *kernel_netlink_new(const char *rt_tables, char *err, size_t errlen)
         (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0)
         (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    /* one recvmsg per reply instead of two (MSG_PEEK for the size, then the read):
+     * the kernel never puts more than 32 KiB in one dump message, and a reply
+     * that does not fit fails with NLE_MSG_TRUNC instead of being lost */
+    nl_socket_set_msg_buf_size(p->sk, 64 << 10);
+    nl_socket_disable_msg_peek(p->sk);
     kernel *k = g_new0(kernel, 1);
     k->vt = &nl_vt;
     k->priv = p;
