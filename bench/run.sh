@@ -3,7 +3,9 @@
 # and write docs/PERFORMANCE.md (machine, exact commands, results, then the
 # hand-written analysis of bench/PERFORMANCE.notes.md).
 #   bench/run.sh [BUILD_DIR (build-rel)] [OUTPUT (docs/PERFORMANCE.md)]
-# Environment: BENCH_REPS (5), BENCH_ROUTES (1000,10000,100000), BENCH_SAMPLE (1000).
+# Environment: BENCH_REPS (5), BENCH_ROUTES (1000,10000,100000), BENCH_SAMPLE (1000),
+# BENCH_HARNESS_SIZES (testbed sizes of bench-harness.sh, e.g. "100 250 500"; default
+# none: on a loaded 2-core machine 500 systems take minutes per repetition).
 # The kernel benchmark needs root (it exits 77 without: reported as skipped).
 set -eu
 B=${1:-build-rel}
@@ -41,6 +43,11 @@ run "Kernel programming (issue 12 part 1)" "$B/bench/bench-kernel" \
     --reps "$REPS" --routes "$ROUTES" --sample "$SAMPLE" --nft-rules 500
 if [ -x "$B/bench/bench-fib" ]; then
     run "Route update after a path change (issue 12 part 2)" "$B/bench/bench-fib" --reps "$REPS"
+fi
+if [ -n "${BENCH_HARNESS_SIZES:-}" ]; then
+    # shellcheck disable=SC2086 # the sizes are words
+    run "Harness: testbed build and teardown (issue 12 part 5)" sh "$here/bench-harness.sh" \
+        "$B" "$REPS" $BENCH_HARNESS_SIZES
 fi
 
 {
