@@ -5,17 +5,20 @@
 #   make replay     the whole documented storyline replayed without qspnd (root)
 #   make valgrind   the storyline, faults and hostile flood with every qspnd under valgrind memcheck (root)
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60) each (clang build)
+#   make bench      benchmarks from a release build (build-rel), writes docs/PERFORMANCE.md (root)
+#   make bench-smoke  the benchmarks tiny, checking only that they run and are right (in make check)
 BUILD      ?= build
 MESON_OPTS ?= -Db_sanitize=address,undefined
 SHARED_DIR ?= $(abspath ../shared)
 VG_BUILD   ?= build-valgrind
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+REL_BUILD  ?= build-rel
 
 HARNESS_ARGS = --world topologies/greek.world --steps topologies/greek.steps \
 	--expected $(SHARED_DIR)/scenarios/expected
 
-.PHONY: all deps check storyline replay valgrind fuzz clean
+.PHONY: all deps check storyline replay valgrind fuzz bench bench-smoke clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -77,5 +80,16 @@ fuzz: deps
 	  -Dnetns_tests=false -Dshared_dir=$(SHARED_DIR)
 	bash tests/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# Benchmarks (issue 12): a release build without sanitizers; bench/run.sh runs
+# every benchmark (min/median/max over BENCH_REPS runs) and writes the report.
+bench: deps
+	[ -f $(REL_BUILD)/build.ninja ] || meson setup $(REL_BUILD) --buildtype=release \
+	  -Dtests=false -Dshared_dir=$(SHARED_DIR)
+	ninja -C $(REL_BUILD)
+	sh bench/run.sh $(REL_BUILD) docs/PERFORMANCE.md
+
+bench-smoke: all
+	meson test -C $(BUILD) --suite bench --print-errorlogs
+
 clean:
-	rm -rf $(BUILD) $(VG_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(VG_BUILD) $(FUZZ_BUILD) $(REL_BUILD)

@@ -45,7 +45,24 @@ int set_err_nl(char *err, size_t errlen, const char *what, int rc)
     return -1;
 }
 
-int ifindex_of(nl_priv *p, const char *dev, char *err, size_t errlen)
+/* Anything on the link-event socket (or an overflow of it) empties the cache. */
+static void drain_link_events(nl_priv *p)
+{
+    char buf[8192];
+    bool any = false;
+    for (;;) {
+        ssize_t r = recv(p->ev_fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r > 0 || (r < 0 && (errno == EINTR || errno == ENOBUFS))) {
+            any = true;
+            continue;
+        }
+        break;
+    }
+    if (any)
+        g_hash_table_remove_all(p->ifindex);
+}
+
+static int ifindex_lookup(nl_priv *p, const char *dev, char *err, size_t errlen)
 {
     struct rtnl_link *link = NULL;
     int rc = rtnl_link_get_kernel(p->sk, 0, dev, &link);
@@ -56,6 +73,38 @@ int ifindex_of(nl_priv *p, const char *dev, char *err, size_t errlen)
     int idx = rtnl_link_get_ifindex(link);
     rtnl_link_put(link);
     return idx;
+}
+
+int ifindex_of(nl_priv *p, const char *dev, char *err, size_t errlen)
+{
+    if (p->ev_fd < 0)
+        return ifindex_lookup(p, dev, err, errlen);
+    drain_link_events(p);
+    gpointer v = g_hash_table_lookup(p->ifindex, dev);
+    if (v) {
+        p->ifindex_hits++;
+        return GPOINTER_TO_INT(v);
+    }
+    p->ifindex_misses++;
+    int idx = ifindex_lookup(p, dev, err, errlen);
+    if (idx > 0)   /* failures are not cached */
+        g_hash_table_insert(p->ifindex, g_strdup(dev), GINT_TO_POINTER(idx));
+    return idx;
+}
+
+/* The link-event socket of the cache, in the calling thread's namespace; -1
+ * when it cannot be opened (then every lookup asks the kernel). */
+static int link_event_socket(void)
+{
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -442,16 +491,24 @@ static void nl_leave(kernel *k, int home)
     close(home);
 }
 
-static void nl_free(kernel *k)
+static void nl_free_priv(nl_priv *p)
 {
-    nl_priv *p = k->priv;
-    if (k->netns_fd >= 0)
-        close(k->netns_fd);
     if (p->nft)
         nft_ctx_free(p->nft);
+    if (p->ev_fd >= 0)
+        close(p->ev_fd);
+    if (p->ifindex)
+        g_hash_table_destroy(p->ifindex);
     if (p->sk)
         nl_socket_free(p->sk);
     g_free(p);
+}
+
+static void nl_free(kernel *k)
+{
+    if (k->netns_fd >= 0)
+        close(k->netns_fd);
+    nl_free_priv(k->priv);
     g_free(k);
 }
 
@@ -467,17 +524,18 @@ static const kernel_vtable nl_vt = {
 kernel *kernel_netlink_new(const char *rt_tables, char *err, size_t errlen)
 {
     nl_priv *p = g_new0(nl_priv, 1);
+    p->ev_fd = link_event_socket();
+    p->ifindex = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->sk = nl_socket_alloc();
     if (!p->sk) {
         snprintf(err, errlen, "nl_socket_alloc failed");
-        g_free(p);
+        nl_free_priv(p);
         return NULL;
     }
     int rc = nl_connect(p->sk, NETLINK_ROUTE);
     if (rc < 0) {
         snprintf(err, errlen, "nl_connect: %s", nl_geterror(rc));
-        nl_socket_free(p->sk);
-        g_free(p);
+        nl_free_priv(p);
         return NULL;
     }
     /* nl_connect shrinks the buffers to 32 KiB; dumps of big tables need more */
@@ -487,6 +545,11 @@ kernel *kernel_netlink_new(const char *rt_tables, char *err, size_t errlen)
         (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0)
         (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    /* one recvmsg per reply instead of two (MSG_PEEK for the size, then the read):
+     * the kernel never puts more than 32 KiB in one dump message, and a reply
+     * that does not fit fails with NLE_MSG_TRUNC instead of being lost */
+    nl_socket_set_msg_buf_size(p->sk, 64 << 10);
+    nl_socket_disable_msg_peek(p->sk);
     kernel *k = g_new0(kernel, 1);
     k->vt = &nl_vt;
     k->priv = p;

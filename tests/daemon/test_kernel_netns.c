@@ -277,6 +277,35 @@ static void test_link_netns_del(void **state)
     g_free(path);
 }
 
+/* The interface-index cache: a link deleted and created again under the same
+ * name gets a new index, and a route through it must use the new one. */
+static void test_ifindex_cache(void **state)
+{
+    uint32_t gw = C("169.254.7.2").addr;
+    free(sh("ip link add qtc0 type veth peer name qtc1"));
+    free(sh("ip link set qtc0 up"));
+    free(sh("ip address add 169.254.7.1/24 dev qtc0"));
+    kop via = kop_route(KOP_ROUTE_ADD, KROUTE_UNICAST, C("10.9.0.1/32"), 300, "x", gw, "qtc0", 0);
+    assert_int_equal(apply1(via), 0);          /* the index of qtc0 is cached now */
+    has("ip route show table 300", "10.9.0.1 via 169.254.7.2 dev qtc0", true);
+    free(sh("ip link del qtc0"));              /* its routes go with it */
+    has("ip route show table 300", "10.9.0.1", false);
+    assert_int_equal(apply1(via), -1);         /* no such interface: not cached */
+    free(sh("ip link add qtc0 type veth peer name qtc1"));
+    free(sh("ip link set qtc0 up"));
+    free(sh("ip address add 169.254.7.1/24 dev qtc0"));
+    assert_int_equal(apply1(via), 0);
+    has("ip route show table 300", "10.9.0.1 via 169.254.7.2 dev qtc0", true);
+    /* deleted and re-created between two lookups, no failed lookup in between */
+    free(sh("ip link del qtc0"));
+    free(sh("ip link add qtc0 type veth peer name qtc1"));
+    free(sh("ip link set qtc0 up"));
+    free(sh("ip address add 169.254.7.1/24 dev qtc0"));
+    assert_int_equal(apply1(via), 0);
+    has("ip route show table 300", "10.9.0.1 via 169.254.7.2 dev qtc0", true);
+    free(sh("ip link del qtc0"));
+}
+
 int main(void)
 {
     if (getuid() != 0) {
@@ -304,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_links_addresses),
         cmocka_unit_test(test_routes_rules),
         cmocka_unit_test(test_nft),
+        cmocka_unit_test(test_ifindex_cache),
         cmocka_unit_test(test_rt_tables_file),
         cmocka_unit_test_teardown(test_link_netns_del, netns_cleanup),
     };

@@ -1,0 +1,67 @@
+/* bench_util.c - see bench_util.h. */
+#define _GNU_SOURCE
+#include "bench_util.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+bench_stat bench_stats(double *v, size_t n)
+{
+    bench_stat s = { 0, 0, 0 };
+    if (n == 0)
+        return s;
+    qsort(v, n, sizeof *v, cmp_double);
+    s.min = v[0];
+    s.max = v[n - 1];
+    s.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    return s;
+}
+
+int bench_run(const char *const *argv, char **out)
+{
+    GError *ge = NULL;
+    gint status = 0;
+    GSpawnFlags fl = G_SPAWN_SEARCH_PATH | G_SPAWN_STDIN_FROM_DEV_NULL;
+    if (!out)
+        fl |= G_SPAWN_STDOUT_TO_DEV_NULL;
+    if (!g_spawn_sync(NULL, (gchar **)argv, NULL, fl, NULL, NULL,
+                      out, NULL, &status, &ge)) {
+        fprintf(stderr, "cannot run %s: %s\n", argv[0], ge->message);
+        g_error_free(ge);
+        return -1;
+    }
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return -1;
+}
+
+size_t bench_count_lines(const char *text, const char *needle)
+{
+    size_t n = 0;
+    const char *p = text;
+    while (p && *p) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (!*needle || g_strstr_len(p, (gssize)len, needle))
+            n++;
+        p = e ? e + 1 : NULL;
+    }
+    return n;
+}

@@ -1,0 +1,69 @@
+#!/bin/sh
+# bench/run.sh - `make bench`: run every benchmark of bench/ from a release build
+# and write docs/PERFORMANCE.md (machine, exact commands, results, then the
+# hand-written analysis of bench/PERFORMANCE.notes.md).
+#   bench/run.sh [BUILD_DIR (build-rel)] [OUTPUT (docs/PERFORMANCE.md)]
+# Environment: BENCH_REPS (5), BENCH_ROUTES (1000,10000,100000), BENCH_SAMPLE (1000),
+# BENCH_HARNESS_SIZES (testbed sizes of bench-harness.sh, e.g. "100 250 500"; default
+# none: on a loaded 2-core machine 500 systems take minutes per repetition).
+# The kernel benchmark needs root (it exits 77 without: reported as skipped).
+set -eu
+B=${1:-build-rel}
+OUT=${2:-docs/PERFORMANCE.md}
+REPS=${BENCH_REPS:-5}
+ROUTES=${BENCH_ROUTES:-1000,10000,100000}
+SAMPLE=${BENCH_SAMPLE:-1000}
+here=$(dirname "$0")
+tmp=$(mktemp)
+res=$(mktemp)
+trap 'rm -f "$tmp" "$res"' EXIT INT TERM
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+start=$(date +%s)
+
+# run TITLE PROGRAM ARGS...: the command line in the report, its Markdown output after it
+run() {
+    title=$1; shift
+    printf '## %s\n\n```\n%s\n```\n\n' "$title" "$*" >> "$res"
+    rc=0
+    "$@" > "$tmp" || rc=$?
+    if [ "$rc" = 77 ]; then
+        echo "(skipped: needs root)" >> "$res"
+    elif [ "$rc" != 0 ]; then
+        cat "$tmp" >> "$res"
+        printf '\n**FAILED (exit %s): a result did not check out.**\n\n' "$rc" >> "$res"
+    else
+        cat "$tmp" >> "$res"
+    fi
+    cat "$tmp"
+    return 0
+}
+
+run "Kernel programming (issue 12 part 1)" "$B/bench/bench-kernel" \
+    --reps "$REPS" --routes "$ROUTES" --sample "$SAMPLE" --nft-rules 500
+if [ -x "$B/bench/bench-fib" ]; then
+    run "Route update after a path change (issue 12 part 2)" "$B/bench/bench-fib" --reps "$REPS"
+fi
+if [ -n "${BENCH_HARNESS_SIZES:-}" ]; then
+    # shellcheck disable=SC2086 # the sizes are words
+    run "Harness: testbed build and teardown (issue 12 part 5)" sh "$here/bench-harness.sh" \
+        "$B" "$REPS" $BENCH_HARNESS_SIZES
+fi
+
+{
+    echo "# Performance"
+    echo
+    echo "Written by \`make bench\` (bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'); the analysis"
+    echo "below the results is bench/PERFORMANCE.notes.md.  Benchmarks are not tests: the"
+    echo "machines are shared and noisy, so every headline figure is a ratio measured side by"
+    echo "side in the same run; \`make bench-smoke\` (in \`make check\`) only checks that the"
+    echo "benchmarks run and that their results are right."
+    echo
+    echo "- machine: ${cpu:-unknown CPU}, $(nproc) cores online, Linux $(uname -r)"
+    echo "- build: \`meson setup $B --buildtype=release -Dtests=false\` (no sanitizers)"
+    echo "- repetitions: $REPS; wall time of the whole run: $(( $(date +%s) - start )) s"
+    echo
+    cat "$res"
+    [ -f "$here/PERFORMANCE.notes.md" ] && cat "$here/PERFORMANCE.notes.md"
+} > "$OUT"
+echo "bench: wrote $OUT"
