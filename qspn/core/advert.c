@@ -38,7 +38,7 @@ static void add_exit_representatives(qspn_manager *m, path_list *p_out)
             for (int qi = 0; dd && qi < dd->n; qi++) {
                 if (!dd->paths[qi].adv)
                     continue;
-                const qspn_etp_path *q = &dd->paths[qi].p;
+                const qspn_spath *q = &dd->paths[qi].p;
                 int jq = 0;
                 while (q->hops[jq].lvl < i)
                     jq++;

@@ -94,7 +94,7 @@ void qspn_arc_forget(qspn_manager *m, arc_t *a, path_list *withdrawn, bool emit)
             if (!qspn_find_dest(m, removed_dests.v[i]))
                 qspn_emit_dest(m, QSPN_EV_DESTINATION_REMOVED, removed_dests.v[i]);
     }
-    qspn_np_list_free(&removed);
+    qspn_np_list_free(m, &removed);
     qspn_hc_set_free(&removed_dests);
 
     for (int i = 0; i < m->n_arcs; i++)
