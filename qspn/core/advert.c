@@ -36,7 +36,7 @@ static void add_exit_representatives(qspn_manager *m, path_list *p_out)
             ntk_hcoord d = {dl, p->hops[p->n_hops - 1].pos};
             dest_t *dd = qspn_find_dest(m, d);
             for (int qi = 0; dd && qi < dd->n; qi++) {
-                if (!dd->paths[qi].adv)
+                if (!dd->paths[qi].p.adv)
                     continue;
                 const qspn_spath *q = &dd->paths[qi].p;
                 int jq = 0;

@@ -111,8 +111,8 @@ static void copy_internal(qspn_manager *m, const qspn_enter_args *a, const qspn_
                 if (a->update_internal_fp)
                     a->update_internal_fp(a->update_ctx, &fp);
                 np.p.fp = qspn_fp_intern(&m->fpt, &fp); /* prev has its own table */
-                np.exposed = false;
-                np.adv = true;
+                np.p.exposed = false;
+                np.p.adv = true;
                 QSPN_GROW(nd->paths, nd->n, nd->cap, 4);
                 nd->paths[nd->n++] = np;
             }
@@ -120,7 +120,7 @@ static void copy_internal(qspn_manager *m, const qspn_enter_args *a, const qspn_
             if (nd) {
                 const qspn_fp *v = qspn_valid_fp(nd->paths, nd->n);
                 for (int q = 0; q < nd->n; q++)
-                    nd->paths[q].exposed = lvl == 0 || qspn_fp_equals(nd->paths[q].p.fp, v);
+                    nd->paths[q].p.exposed = lvl == 0 || qspn_fp_equals(nd->paths[q].p.fp, v);
             }
         }
     }

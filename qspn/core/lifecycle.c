@@ -172,7 +172,7 @@ static void drop_levels_from(qspn_manager *m, int level)
             d->n = d->cap = 0;
             m->map[lvl].n--;
             for (int q = 0; q < n; q++) {
-                if (old[q].exposed)
+                if (old[q].p.exposed)
                     qspn_emit_path(m, QSPN_EV_PATH_REMOVED, &old[q]);
                 qspn_spath_free(m, &old[q].p);
             }

@@ -32,25 +32,25 @@ typedef struct {
 } arc_t;
 
 /* The stored form of a path (spec §2.3): qspn_etp_path without
- * ignore_outside (computed when sending) and with the fingerprint interned
- * in the manager's table (fpintern.h). Freed by qspn_spath_free. */
+ * ignore_outside (computed when sending), with the fingerprint interned in
+ * the manager's table (fpintern.h), and the two flags of a path in the map,
+ * which fit in the padding (32 bytes in all). Freed by qspn_spath_free. */
 typedef struct {
     qspn_hop *hops;            /* heap, n_hops entries */
     const qspn_fp *fp;         /* interned in qspn_manager.fpt */
-    uint32_t cost;
+    uint32_t cost;             /* gateway-relative */
     uint32_t nodes_inside;
     int n_hops;
-} qspn_spath;
-
-/* A stored NodePath (spec §2.3): hops[0].arc_id is my arc id; cost is
- * gateway-relative. */
-typedef struct {
-    qspn_spath p;
     bool exposed;
     /* Advertised to the neighbours: kept by a mandatory rule (M1, M2, M3,
      * per-hop retention). Paths kept only for disjointness stay local
      * (docs/qspn-core.md, "Advertised set"). */
     bool adv;
+} qspn_spath;
+
+/* A stored NodePath (spec §2.3): hops[0].arc_id is my arc id. */
+typedef struct {
+    qspn_spath p;
 } nodepath;
 
 typedef struct {

@@ -127,7 +127,7 @@ static void od_take(merge_ctx *c, nodepath *src, int md_idx, bool changed)
 {
     cand *x = &c->od[c->n_od++];
     x->np = *src;
-    x->np.exposed = false;
+    x->np.p.exposed = false;
     src->p.hops = NULL; /* moved */
     src->p.n_hops = 0;
     src->p.fp = NULL;
@@ -156,8 +156,8 @@ static void step_build_od(qspn_manager *m, merge_ctx *c, np_list *qd)
         }
         cand *x = &c->od[c->n_od++];
         qspn_spath_copy(&x->np.p, &p1->p);
-        x->np.exposed = p1->exposed;
-        x->np.adv = p1->adv;
+        x->np.p.exposed = p1->p.exposed;
+        x->np.p.adv = p1->p.adv;
         x->md_idx = i;
         x->changed = via_changed;
     }
@@ -295,14 +295,14 @@ static void step_new_list(qspn_manager *m, merge_ctx *c)
             if (qspn_np_total(m, &c->od[i].np) == QSPN_COST_DEAD) {
                 qspn_spath_free(m, &c->od[i].np.p);
             } else {
-                c->od[i].np.exposed = false;
-                c->od[i].np.adv = false;
+                c->od[i].np.p.exposed = false;
+                c->od[i].np.p.adv = false;
                 qspn_spare_add(m, c->d, c->od[i].np);
             }
             continue;
         }
         c->nv[c->n_nv] = c->od[i].np;
-        c->nv[c->n_nv].adv = c->mand[i];
+        c->nv[c->n_nv].p.adv = c->mand[i];
         c->nv_md[c->n_nv] = c->od[i].md_idx;
         c->nv_changed[c->n_nv] = c->od[i].changed;
         if (c->od[i].md_idx >= 0)
@@ -342,13 +342,13 @@ static bool carries_valid_fp(const merge_ctx *c, const nodepath *np)
 static void diff_kept(qspn_manager *m, merge_ctx *c, int i, path_list *p_out)
 {
     int k = c->md_to_nv[i];
-    if (c->nv[k].adv && (c->nv_changed[k] || !c->md[i].adv))
+    if (c->nv[k].p.adv && (c->nv_changed[k] || !c->md[i].p.adv))
         advertise(m, p_out, &c->nv[k], false);
-    else if (!c->nv[k].adv && c->md[i].adv)
+    else if (!c->nv[k].p.adv && c->md[i].p.adv)
         advertise(m, p_out, &c->md[i], true);
-    bool was = c->d.lvl == 0 || c->md[i].exposed;
+    bool was = c->d.lvl == 0 || c->md[i].p.exposed;
     bool vis = carries_valid_fp(c, &c->nv[k]);
-    c->nv[k].exposed = vis;
+    c->nv[k].p.exposed = vis;
     if (was && vis && c->nv_changed[k])
         sig_push(c, SIG_CHANGED, false, k);
     else if (was && !vis)
@@ -370,10 +370,10 @@ static void step_diff(qspn_manager *m, merge_ctx *c, path_list *p_out, merge_res
     for (int i = 0; i < c->n_nv; i++) {
         if (c->nv_md[i] >= 0)
             continue;
-        if (c->nv[i].adv)
+        if (c->nv[i].p.adv)
             advertise(m, p_out, &c->nv[i], false);
-        c->nv[i].exposed = carries_valid_fp(c, &c->nv[i]);
-        if (c->nv[i].exposed)
+        c->nv[i].p.exposed = carries_valid_fp(c, &c->nv[i]);
+        if (c->nv[i].p.exposed)
             sig_push(c, SIG_ADDED, false, i);
     }
     for (int i = 0; i < c->n_md; i++) {
@@ -381,9 +381,9 @@ static void step_diff(qspn_manager *m, merge_ctx *c, path_list *p_out, merge_res
             diff_kept(m, c, i, p_out);
             continue;
         }
-        if (c->md[i].adv)
+        if (c->md[i].p.adv)
             advertise(m, p_out, &c->md[i], true);
-        if (c->d.lvl == 0 || c->md[i].exposed)
+        if (c->d.lvl == 0 || c->md[i].p.exposed)
             sig_push(c, SIG_REMOVED, true, i);
     }
     if (c->n_md > 0 && c->n_nv == 0)

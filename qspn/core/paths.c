@@ -447,7 +447,7 @@ static bool hidden_pinned(const qspn_manager *m, const qspn_etp_path *p, int i)
     const nodepath *best = NULL;
     for (int k = 0; k < d->n; k++) {
         const nodepath *q = &d->paths[k];
-        if (!q->adv || q->p.hops[q->p.n_hops - 1].arc_id != p->hops[j].arc_id)
+        if (!q->p.adv || q->p.hops[q->p.n_hops - 1].arc_id != p->hops[j].arc_id)
             continue;
         if (!best || qspn_np_cmp(m, q, best) < 0)
             best = q;
@@ -479,7 +479,7 @@ static bool hidden_per_exit(const qspn_manager *m, const qspn_etp_path *p, int i
     const nodepath *best = NULL;
     for (int k = 0; k < d->n; k++) {
         const nodepath *q = &d->paths[k];
-        if (!q->adv || !same_suffix(q->p.hops, q->p.n_hops, first_at_or_above(q->p.hops, q->p.n_hops, i),
+        if (!q->p.adv || !same_suffix(q->p.hops, q->p.n_hops, first_at_or_above(q->p.hops, q->p.n_hops, i),
                                     p->hops, p->n_hops, j))
             continue;
         if (!best || qspn_np_cmp(m, q, best) < 0)

@@ -59,8 +59,8 @@ static bool revise_path(qspn_manager *m, const qspn_etp_path *p, ntk_hcoord v,
     out->p.cost = p->cost;
     out->p.nodes_inside = p->nodes_inside;
     out->p.fp = qspn_fp_intern(&m->fpt, &p->fp);
-    out->exposed = false;
-    out->adv = false;
+    out->p.exposed = false;
+    out->p.adv = false;
     return true;
 }
 
@@ -97,13 +97,13 @@ static void rename_neighbour(qspn_manager *m, arc_t *a, ntk_hcoord oldc, int new
                 nodepath w, r;
                 qspn_spath_copy(&w.p, &st->p);
                 w.p.cost = QSPN_COST_DEAD;
-                w.exposed = false;
-                w.adv = false;
+                w.p.exposed = false;
+                w.p.adv = false;
                 qspn_np_list_push(q, w);
                 qspn_spath_copy(&r.p, &st->p);
                 r.p.hops[0].pos = new_pos;
-                r.exposed = false;
-                r.adv = false;
+                r.p.exposed = false;
+                r.p.adv = false;
                 qspn_np_list_push(q, r);
             }
     }
@@ -128,8 +128,8 @@ static void full_etp_inference(qspn_manager *m, const arc_t *a, const np_list *m
                 nodepath dead;
                 qspn_spath_copy(&dead.p, &st->p);
                 dead.p.cost = QSPN_COST_DEAD;
-                dead.exposed = false;
-                dead.adv = false;
+                dead.p.exposed = false;
+                dead.p.adv = false;
                 qspn_np_list_push(q, dead);
             }
     }

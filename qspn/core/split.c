@@ -195,7 +195,7 @@ void qspn_split_flood_fire(qspn_manager *m, const timer_t_ *t)
         if (!d)
             continue;
         for (int k = 0; k < d->n; k++) {
-            if (!d->paths[k].adv)
+            if (!d->paths[k].p.adv)
                 continue;
             qspn_etp_path p;
             qspn_prepare_step1(m, &d->paths[k], false, &p);
