@@ -155,6 +155,9 @@ static void one_reference_per_stored_path(void **state)
     assert_true(ntk_topology_parse("4.4.4", &t, err, sizeof err));
     qspn_config cfg;
     qspn_config_default(&cfg);
+    cfg.arc_timeout_ms = 300;
+    cfg.refresh_ms = 0; /* no periodic timer: the simulation becomes quiescent */
+    cfg.cost_hysteresis = 0;
     sim *s = sim_new(&t, &cfg, 3);
     assert_true(sim_build_shape(s, SHAPE_GRID, 36, 3));
     sim_start_all(s);
@@ -168,7 +171,14 @@ static void one_reference_per_stored_path(void **state)
     int node = sim_pick_safe_crash(s, &rng);
     assert_true(node >= 0);
     sim_crash(s, node);
-    sim_link_cost(s, sim_pick_safe_link(s, &rng), 5000, 7000);
+    assert_true(sim_converge(s, false));
+    check_all(s);
+    int lc = sim_pick_safe_link(s, &rng);
+    assert_true(lc >= 0);
+    int a, b;
+    bool up;
+    sim_link_ends(s, lc, &a, &b, &up);
+    sim_link_cost(s, lc, sim_link_cost_from(s, lc, a) * 3, sim_link_cost_from(s, lc, b) * 3);
     assert_true(sim_converge(s, false));
     check_all(s);
     oracle_result r;
