@@ -36,9 +36,9 @@ static void add_exit_representatives(qspn_manager *m, path_list *p_out)
             ntk_hcoord d = {dl, p->hops[p->n_hops - 1].pos};
             dest_t *dd = qspn_find_dest(m, d);
             for (int qi = 0; dd && qi < dd->n; qi++) {
-                if (!dd->paths[qi].adv)
+                if (!dd->paths[qi].p.adv)
                     continue;
-                const qspn_etp_path *q = &dd->paths[qi].p;
+                const qspn_spath *q = &dd->paths[qi].p;
                 int jq = 0;
                 while (q->hops[jq].lvl < i)
                     jq++;

@@ -61,7 +61,7 @@ void qspn_arc_forget(qspn_manager *m, arc_t *a, path_list *withdrawn, bool emit)
             int w = 0, before = d->n;
             for (int q = 0; q < d->n; q++) {
                 if (d->paths[q].p.hops[0].arc_id == a->id) {
-                    if (withdrawn && d->paths[q].adv) {
+                    if (withdrawn && d->paths[q].p.adv) {
                         qspn_etp_path p;
                         qspn_prepare_step1(m, &d->paths[q], true, &p);
                         qspn_path_list_push(withdrawn, p);
@@ -86,7 +86,7 @@ void qspn_arc_forget(qspn_manager *m, arc_t *a, path_list *withdrawn, bool emit)
         for (int i = 0; i < removed.n; i++) {
             const nodepath *np = &removed.v[i];
             int dl = np->p.hops[np->p.n_hops - 1].lvl;
-            if (dl > 0 && !np->exposed)
+            if (dl > 0 && !np->p.exposed)
                 continue; /* HEAD: hidden paths were never signalled */
             qspn_emit_path(m, QSPN_EV_PATH_REMOVED, np);
         }
@@ -94,7 +94,7 @@ void qspn_arc_forget(qspn_manager *m, arc_t *a, path_list *withdrawn, bool emit)
             if (!qspn_find_dest(m, removed_dests.v[i]))
                 qspn_emit_dest(m, QSPN_EV_DESTINATION_REMOVED, removed_dests.v[i]);
     }
-    qspn_np_list_free(&removed);
+    qspn_np_list_free(m, &removed);
     qspn_hc_set_free(&removed_dests);
 
     for (int i = 0; i < m->n_arcs; i++)

@@ -54,7 +54,7 @@ static void gather_finish(qspn_manager *m, gather_t *g)
      * now a full ETP to everybody, presence 1 s later */
     qspn_tx_full_etp(m, NULL);
     qspn_timer_new(m, TIMER_PRESENCE, m->cfg.presence_ms);
-    qspn_np_list_free(&g->q);
+    qspn_np_list_free(m, &g->q);
     qspn_path_list_free(&g->withdrawn);
     free(g);
 }

@@ -391,7 +391,7 @@ static bool path_hops_ok(const qspn_etp_path *p, int levels)
         return false;
     for (int i = 0; i < p->n_hops; i++) {
         const qspn_hop *h = &p->hops[i];
-        if (h->lvl < 0 || h->lvl >= levels || h->pos < 0 || h->pos > QSPN_MAX_POS)
+        if (h->lvl >= levels || h->pos > QSPN_MAX_POS) /* unsigned fields */
             return false;
         if (i > 0 && h->lvl < p->hops[i - 1].lvl)
             return false;

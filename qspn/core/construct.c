@@ -101,11 +101,18 @@ static void copy_internal(qspn_manager *m, const qspn_enter_args *a, const qspn_
                 if (!nd)
                     nd = qspn_add_dest(m, (ntk_hcoord){lvl, pd->pos});
                 nodepath np;
-                qspn_path_copy_or_die(&np.p, &pd->paths[q].p);
+                const qspn_spath *src = &pd->paths[q].p;
+                np.p = *src;
+                np.p.hops = malloc((size_t)src->n_hops * sizeof *np.p.hops);
+                if (!np.p.hops)
+                    abort();
+                memcpy(np.p.hops, src->hops, (size_t)src->n_hops * sizeof *np.p.hops);
+                qspn_fp fp = *src->fp;
                 if (a->update_internal_fp)
-                    a->update_internal_fp(a->update_ctx, &np.p.fp);
-                np.exposed = false;
-                np.adv = true;
+                    a->update_internal_fp(a->update_ctx, &fp);
+                np.p.fp = qspn_fp_intern(&m->fpt, &fp); /* prev has its own table */
+                np.p.exposed = false;
+                np.p.adv = true;
                 QSPN_GROW(nd->paths, nd->n, nd->cap, 4);
                 nd->paths[nd->n++] = np;
             }
@@ -113,7 +120,7 @@ static void copy_internal(qspn_manager *m, const qspn_enter_args *a, const qspn_
             if (nd) {
                 const qspn_fp *v = qspn_valid_fp(nd->paths, nd->n);
                 for (int q = 0; q < nd->n; q++)
-                    nd->paths[q].exposed = lvl == 0 || qspn_fp_equals(&nd->paths[q].p.fp, v);
+                    nd->paths[q].p.exposed = lvl == 0 || qspn_fp_equals(nd->paths[q].p.fp, v);
             }
         }
     }
@@ -186,10 +193,10 @@ void qspn_destroy_manager(qspn_manager *m)
         return;
     for (int lvl = 0; lvl < m->levels; lvl++) {
         for (int k = 0; k < m->map[lvl].n; k++)
-            qspn_free_dest_paths(&m->map[lvl].d[k]);
+            qspn_free_dest_paths(m, &m->map[lvl].d[k]);
         free(m->map[lvl].d);
         for (int k = 0; k < m->spare[lvl].n; k++)
-            qspn_free_dest_paths(&m->spare[lvl].d[k]);
+            qspn_free_dest_paths(m, &m->spare[lvl].d[k]);
         free(m->spare[lvl].d);
     }
     for (int i = 0; i < m->n_arcs; i++) {
@@ -198,7 +205,7 @@ void qspn_destroy_manager(qspn_manager *m)
     }
     free(m->arcs);
     for (int i = 0; i < m->n_gathers; i++) {
-        qspn_np_list_free(&m->gathers[i]->q);
+        qspn_np_list_free(m, &m->gathers[i]->q);
         qspn_path_list_free(&m->gathers[i]->withdrawn);
         free(m->gathers[i]);
     }
@@ -212,6 +219,7 @@ void qspn_destroy_manager(qspn_manager *m)
     free(m->scratch);
     qspn_path_list_free(&m->adv_pending);
     free(m->fps);
+    qspn_fp_table_free(&m->fpt); /* empty by now: every path released its fingerprint */
     free(m);
 }
 

@@ -25,8 +25,12 @@ static void rewrite_internal(qspn_manager *m, int below, const ntk_naddr *new_na
     if (upd)
         for (int lvl = 0; lvl < below && lvl < m->levels; lvl++)
             for (int k = 0; k < m->map[lvl].n; k++)
-                for (int q = 0; q < m->map[lvl].d[k].n; q++)
-                    upd(ctx, &m->map[lvl].d[k].paths[q].p.fp);
+                for (int q = 0; q < m->map[lvl].d[k].n; q++) {
+                    qspn_spath *p = &m->map[lvl].d[k].paths[q].p;
+                    qspn_fp fp = *p->fp;
+                    upd(ctx, &fp);
+                    qspn_spath_set_fp(m, p, &fp);
+                }
     if (new_fp0)
         m->fps[0] = *new_fp0;
 }
@@ -168,9 +172,9 @@ static void drop_levels_from(qspn_manager *m, int level)
             d->n = d->cap = 0;
             m->map[lvl].n--;
             for (int q = 0; q < n; q++) {
-                if (old[q].exposed)
+                if (old[q].p.exposed)
                     qspn_emit_path(m, QSPN_EV_PATH_REMOVED, &old[q]);
-                qspn_etp_path_free(&old[q].p);
+                qspn_spath_free(m, &old[q].p);
             }
             free(old);
             qspn_emit_dest(m, QSPN_EV_DESTINATION_REMOVED, h);

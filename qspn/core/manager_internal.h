@@ -3,6 +3,7 @@
 #define QSPN_CORE_MANAGER_INTERNAL_H
 
 #include "codec.h"
+#include "fpintern.h"
 #include "grow.h"
 #include "qspn.h"
 
@@ -30,15 +31,26 @@ typedef struct {
     pending_req *req;
 } arc_t;
 
-/* A stored NodePath (spec §2.3): hops[0].arc_id is my arc id; cost is
- * gateway-relative. */
+/* The stored form of a path (spec §2.3): qspn_etp_path without
+ * ignore_outside (computed when sending), with the fingerprint interned in
+ * the manager's table (fpintern.h), and the two flags of a path in the map,
+ * which fit in the padding (32 bytes in all). Freed by qspn_spath_free. */
 typedef struct {
-    qspn_etp_path p;
+    qspn_hop *hops;            /* heap, n_hops entries */
+    const qspn_fp *fp;         /* interned in qspn_manager.fpt */
+    uint32_t cost;             /* gateway-relative */
+    uint32_t nodes_inside;
+    int n_hops;
     bool exposed;
     /* Advertised to the neighbours: kept by a mandatory rule (M1, M2, M3,
      * per-hop retention). Paths kept only for disjointness stay local
      * (docs/qspn-core.md, "Advertised set"). */
     bool adv;
+} qspn_spath;
+
+/* A stored NodePath (spec §2.3): hops[0].arc_id is my arc id. */
+typedef struct {
+    qspn_spath p;
 } nodepath;
 
 typedef struct {
@@ -138,6 +150,8 @@ struct qspn_manager {
      * every path a neighbour advertised that selection did not keep. Never
      * visible, never advertised; candidates of every later selection. */
     level_map spare[QSPN_MAX_LEVELS];
+    /* The fingerprints of the stored paths (map, spare, lists in flight). */
+    qspn_fp_table fpt;
     /* split detection */
     int n_pending_split, cap_pending_split;
     uint64_t (*pending_split)[2];

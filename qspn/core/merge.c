@@ -77,7 +77,7 @@ static int dest_key_cmp(const void *a, const void *b)
     return x->d.pos - y->d.pos; /* deterministic order for the remaining ties */
 }
 
-static ntk_hcoord dest_of(const qspn_etp_path *p)
+static ntk_hcoord dest_of(const qspn_spath *p)
 {
     return (ntk_hcoord){p->hops[p->n_hops - 1].lvl, p->hops[p->n_hops - 1].pos};
 }
@@ -110,15 +110,15 @@ static void step_init(qspn_manager *m, merge_ctx *c)
     c->spare = qspn_spare_take(m, c->d);
     c->f1 = xcalloc((size_t)c->n_md + 1, sizeof *c->f1);
     for (int i = 0; i < c->n_md; i++)
-        if (!id_in(c->f1, c->n_f1, c->md[i].p.fp.id))
-            c->f1[c->n_f1++] = c->md[i].p.fp.id;
+        if (!id_in(c->f1, c->n_f1, c->md[i].p.fp->id))
+            c->f1[c->n_f1++] = c->md[i].p.fp->id;
     c->mch = qspn_mch_ratio(m, c->d, c->dd);
 }
 
 /* Is the update p2 of the stored p1 an important change (Vd)? */
 static bool important_change(const qspn_manager *m, const nodepath *p1, const nodepath *p2)
 {
-    return !qspn_fp_equals(&p1->p.fp, &p2->p.fp) ||
+    return !qspn_fp_equals(p1->p.fp, p2->p.fp) ||
            qspn_cost_important_variation_r(p1->p.cost, p2->p.cost, m->cfg.cost_hysteresis) ||
            nn_important(p1->p.nodes_inside, p2->p.nodes_inside);
 }
@@ -127,9 +127,10 @@ static void od_take(merge_ctx *c, nodepath *src, int md_idx, bool changed)
 {
     cand *x = &c->od[c->n_od++];
     x->np = *src;
-    x->np.exposed = false;
+    x->np.p.exposed = false;
     src->p.hops = NULL; /* moved */
     src->p.n_hops = 0;
+    src->p.fp = NULL;
     x->md_idx = md_idx;
     x->changed = changed;
 }
@@ -154,9 +155,9 @@ static void step_build_od(qspn_manager *m, merge_ctx *c, np_list *qd)
             }
         }
         cand *x = &c->od[c->n_od++];
-        qspn_path_copy_or_die(&x->np.p, &p1->p);
-        x->np.exposed = p1->exposed;
-        x->np.adv = p1->adv;
+        qspn_spath_copy(&x->np.p, &p1->p);
+        x->np.p.exposed = p1->p.exposed;
+        x->np.p.adv = p1->p.adv;
         x->md_idx = i;
         x->changed = via_changed;
     }
@@ -194,7 +195,7 @@ static void step_build_od(qspn_manager *m, merge_ctx *c, np_list *qd)
 }
 
 /* Remove from s every element for which `contained` equals `want`; true if any. */
-static bool strike(hc_set *s, const qspn_etp_path *p, bool want)
+static bool strike(hc_set *s, const qspn_spath *p, bool want)
 {
     bool hit = false;
     for (int k = 0; k < s->n;) {
@@ -208,7 +209,7 @@ static bool strike(hc_set *s, const qspn_etp_path *p, bool want)
     return hit;
 }
 
-static bool hops_known(const qspn_manager *m, const qspn_etp_path *p)
+static bool hops_known(const qspn_manager *m, const qspn_spath *p)
 {
     for (int h = 0; h + 1 < p->n_hops; h++)
         if (!qspn_find_dest(m, (ntk_hcoord){p->hops[h].lvl, p->hops[h].pos}))
@@ -240,14 +241,14 @@ static void step_select(qspn_manager *m, merge_ctx *c, const hc_set *z)
     c->keep = xcalloc((size_t)c->n_od + 1, sizeof *c->keep);
     c->mand = xcalloc((size_t)c->n_od + 1, sizeof *c->mand);
     for (int i = 0; i < c->n_od; i++) {
-        const qspn_etp_path *p = &c->od[i].np.p;
+        const qspn_spath *p = &c->od[i].np.p;
         if (!hops_known(m, p))
             continue;
         if (qspn_np_total(m, &c->od[i].np) == QSPN_COST_DEAD)
             break;
         bool mandatory = false;
-        if (!id_in(fd, n_fd, p->fp.id)) {
-            fd[n_fd++] = p->fp.id;
+        if (!id_in(fd, n_fd, p->fp->id)) {
+            fd[n_fd++] = p->fp->id;
             mandatory = true;
         }
         mandatory = strike(&vn, p, false) || mandatory;
@@ -292,16 +293,16 @@ static void step_new_list(qspn_manager *m, merge_ctx *c)
     for (int i = 0; i < c->n_od; i++) {
         if (!c->keep[i]) {
             if (qspn_np_total(m, &c->od[i].np) == QSPN_COST_DEAD) {
-                qspn_etp_path_free(&c->od[i].np.p);
+                qspn_spath_free(m, &c->od[i].np.p);
             } else {
-                c->od[i].np.exposed = false;
-                c->od[i].np.adv = false;
+                c->od[i].np.p.exposed = false;
+                c->od[i].np.p.adv = false;
                 qspn_spare_add(m, c->d, c->od[i].np);
             }
             continue;
         }
         c->nv[c->n_nv] = c->od[i].np;
-        c->nv[c->n_nv].adv = c->mand[i];
+        c->nv[c->n_nv].p.adv = c->mand[i];
         c->nv_md[c->n_nv] = c->od[i].md_idx;
         c->nv_changed[c->n_nv] = c->od[i].changed;
         if (c->od[i].md_idx >= 0)
@@ -333,7 +334,7 @@ static void advertise(qspn_manager *m, path_list *p_out, const nodepath *np, boo
 
 static bool carries_valid_fp(const merge_ctx *c, const nodepath *np)
 {
-    return c->d.lvl == 0 || (c->has_vfp && qspn_fp_equals(&np->p.fp, &c->valid_fp));
+    return c->d.lvl == 0 || (c->has_vfp && qspn_fp_equals(np->p.fp, &c->valid_fp));
 }
 
 /* A stored path that is still kept: advertise it if changed, and derive
@@ -341,13 +342,13 @@ static bool carries_valid_fp(const merge_ctx *c, const nodepath *np)
 static void diff_kept(qspn_manager *m, merge_ctx *c, int i, path_list *p_out)
 {
     int k = c->md_to_nv[i];
-    if (c->nv[k].adv && (c->nv_changed[k] || !c->md[i].adv))
+    if (c->nv[k].p.adv && (c->nv_changed[k] || !c->md[i].p.adv))
         advertise(m, p_out, &c->nv[k], false);
-    else if (!c->nv[k].adv && c->md[i].adv)
+    else if (!c->nv[k].p.adv && c->md[i].p.adv)
         advertise(m, p_out, &c->md[i], true);
-    bool was = c->d.lvl == 0 || c->md[i].exposed;
+    bool was = c->d.lvl == 0 || c->md[i].p.exposed;
     bool vis = carries_valid_fp(c, &c->nv[k]);
-    c->nv[k].exposed = vis;
+    c->nv[k].p.exposed = vis;
     if (was && vis && c->nv_changed[k])
         sig_push(c, SIG_CHANGED, false, k);
     else if (was && !vis)
@@ -369,10 +370,10 @@ static void step_diff(qspn_manager *m, merge_ctx *c, path_list *p_out, merge_res
     for (int i = 0; i < c->n_nv; i++) {
         if (c->nv_md[i] >= 0)
             continue;
-        if (c->nv[i].adv)
+        if (c->nv[i].p.adv)
             advertise(m, p_out, &c->nv[i], false);
-        c->nv[i].exposed = carries_valid_fp(c, &c->nv[i]);
-        if (c->nv[i].exposed)
+        c->nv[i].p.exposed = carries_valid_fp(c, &c->nv[i]);
+        if (c->nv[i].p.exposed)
             sig_push(c, SIG_ADDED, false, i);
     }
     for (int i = 0; i < c->n_md; i++) {
@@ -380,9 +381,9 @@ static void step_diff(qspn_manager *m, merge_ctx *c, path_list *p_out, merge_res
             diff_kept(m, c, i, p_out);
             continue;
         }
-        if (c->md[i].adv)
+        if (c->md[i].p.adv)
             advertise(m, p_out, &c->md[i], true);
-        if (c->d.lvl == 0 || c->md[i].exposed)
+        if (c->d.lvl == 0 || c->md[i].p.exposed)
             sig_push(c, SIG_REMOVED, true, i);
     }
     if (c->n_md > 0 && c->n_nv == 0)
@@ -432,8 +433,8 @@ static void step_split_candidates(qspn_manager *m, const merge_ctx *c, merge_res
     uint64_t ids[64];
     int n_f2 = 0;
     for (int i = 0; i < dd->n; i++)
-        if (!id_in(ids, n_f2, dd->paths[i].p.fp.id) && n_f2 < 64)
-            ids[n_f2++] = dd->paths[i].p.fp.id;
+        if (!id_in(ids, n_f2, dd->paths[i].p.fp->id) && n_f2 < 64)
+            ids[n_f2++] = dd->paths[i].p.fp->id;
     if (n_f2 <= 1)
         return;
     bool new_fp = false;
@@ -444,12 +445,12 @@ static void step_split_candidates(qspn_manager *m, const merge_ctx *c, merge_res
     qspn_hc_set_add(&out->split, c->d);
 }
 
-static void ctx_free(merge_ctx *c)
+static void ctx_free(qspn_manager *m, merge_ctx *c)
 {
     for (int i = 0; i < c->n_md; i++)
-        qspn_etp_path_free(&c->md[i].p);
+        qspn_spath_free(m, &c->md[i].p);
     free(c->md);
-    qspn_np_list_free(&c->spare);
+    qspn_np_list_free(m, &c->spare);
     free(c->f1);
     free(c->od);
     free(c->keep);
@@ -476,7 +477,7 @@ void qspn_merge_dest(qspn_manager *m, ntk_hcoord d, np_list *qd, uint32_t a_chan
     step_diff(m, &c, &out->p_out, out);
     step_store_and_emit(m, &c);
     step_split_candidates(m, &c, out);
-    ctx_free(&c);
+    ctx_free(m, &c);
 }
 
 /* Steps 1-2 of §3.5: the destinations of Q, ordered by level, then by the
@@ -524,16 +525,17 @@ void qspn_merge(qspn_manager *m, np_list *q, uint32_t a_changed, merge_result *o
             qspn_np_list_push(&qd, q->v[i]);
             q->v[i].p.hops = NULL; /* moved */
             q->v[i].p.n_hops = 0;
+            q->v[i].p.fp = NULL;
         }
         qspn_merge_dest(m, keys[k].d, &qd, a_changed, z, out);
-        qspn_np_list_free(&qd);
+        qspn_np_list_free(m, &qd);
     }
     free(keys);
     qspn_reselect_spare(m, a_changed, z, out);
     qspn_reselect_if_z_changed(m, a_changed, z, out);
     for (int i = 0; i < m->levels; i++)
         qspn_hc_set_free(&z[i]);
-    qspn_np_list_free(q);
+    qspn_np_list_free(m, q);
 }
 
 void qspn_merge_result_free(merge_result *r)

@@ -40,15 +40,15 @@ uint32_t qspn_np_total(const qspn_manager *m, const nodepath *np)
     return qspn_cost_add(a->cost, np->p.cost);
 }
 
-bool qspn_path_contains(const qspn_etp_path *p, ntk_hcoord h)
+bool qspn_hops_contain(const qspn_hop *hops, int n, ntk_hcoord h)
 {
-    for (int i = 0; i < p->n_hops; i++)
-        if (p->hops[i].lvl == h.lvl && p->hops[i].pos == h.pos)
+    for (int i = 0; i < n; i++)
+        if (hops[i].lvl == h.lvl && hops[i].pos == h.pos)
             return true;
     return false;
 }
 
-static bool path_has_arc(const qspn_etp_path *p, uint32_t arc)
+static bool path_has_arc(const qspn_spath *p, uint32_t arc)
 {
     for (int i = 0; i < p->n_hops; i++)
         if (p->hops[i].arc_id == arc)
@@ -56,13 +56,12 @@ static bool path_has_arc(const qspn_etp_path *p, uint32_t arc)
     return false;
 }
 
-bool qspn_same_path(const qspn_etp_path *a, const qspn_etp_path *b)
+bool qspn_same_hops(const qspn_hop *a, int na, const qspn_hop *b, int nb)
 {
-    if (a->n_hops != b->n_hops)
+    if (na != nb)
         return false;
-    for (int i = 0; i < a->n_hops; i++)
-        if (a->hops[i].lvl != b->hops[i].lvl || a->hops[i].pos != b->hops[i].pos ||
-            a->hops[i].arc_id != b->hops[i].arc_id)
+    for (int i = 0; i < na; i++)
+        if (a[i].lvl != b[i].lvl || a[i].pos != b[i].pos || a[i].arc_id != b[i].arc_id)
             return false;
     return true;
 }
@@ -110,10 +109,10 @@ void qspn_np_list_push(np_list *l, nodepath np)
     l->v[l->n++] = np;
 }
 
-void qspn_np_list_free(np_list *l)
+void qspn_np_list_free(qspn_manager *m, np_list *l)
 {
     for (int i = 0; i < l->n; i++)
-        qspn_etp_path_free(&l->v[i].p);
+        qspn_spath_free(m, &l->v[i].p);
     free(l->v);
     l->v = NULL;
     l->n = l->cap = 0;
@@ -140,6 +139,51 @@ void qspn_path_copy_or_die(qspn_etp_path *dst, const qspn_etp_path *src)
         abort();
 }
 
+static qspn_hop *hops_dup(const qspn_hop *h, int n)
+{
+    qspn_hop *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (!v)
+        abort();
+    if (n > 0)
+        memcpy(v, h, (size_t)n * sizeof *v);
+    return v;
+}
+
+void qspn_spath_from_wire(qspn_manager *m, qspn_spath *dst, const qspn_etp_path *src)
+{
+    dst->hops = hops_dup(src->hops, src->n_hops);
+    dst->n_hops = src->n_hops;
+    dst->cost = src->cost;
+    dst->nodes_inside = src->nodes_inside;
+    dst->fp = qspn_fp_intern(&m->fpt, &src->fp);
+}
+
+void qspn_spath_copy(qspn_spath *dst, const qspn_spath *src)
+{
+    *dst = *src;
+    dst->hops = hops_dup(src->hops, src->n_hops);
+    if (dst->fp)
+        qspn_fp_ref(dst->fp);
+}
+
+void qspn_spath_free(qspn_manager *m, qspn_spath *p)
+{
+    free(p->hops);
+    p->hops = NULL;
+    p->n_hops = 0;
+    if (p->fp)
+        qspn_fp_release(&m->fpt, p->fp);
+    p->fp = NULL;
+}
+
+void qspn_spath_set_fp(qspn_manager *m, qspn_spath *p, const qspn_fp *fp)
+{
+    const qspn_fp *old = p->fp;
+    p->fp = qspn_fp_intern(&m->fpt, fp);
+    if (old)
+        qspn_fp_release(&m->fpt, old);
+}
+
 void qspn_view_of(const qspn_manager *m, const nodepath *np, qspn_path_view *out)
 {
     arc_t *a = qspn_arc_by_id(m, np->p.hops[0].arc_id);
@@ -148,7 +192,7 @@ void qspn_view_of(const qspn_manager *m, const nodepath *np, qspn_path_view *out
     out->hops = np->p.hops;
     out->cost = a ? qspn_cost_add(a->cost, np->p.cost) : QSPN_COST_DEAD;
     out->nodes_inside = np->p.nodes_inside;
-    out->fp = &np->p.fp;
+    out->fp = np->p.fp;
 }
 
 /* ---- destinations ------------------------------------------------------------ */
@@ -174,10 +218,10 @@ dest_t *qspn_add_dest(qspn_manager *m, ntk_hcoord h)
     return d;
 }
 
-void qspn_free_dest_paths(dest_t *d)
+void qspn_free_dest_paths(qspn_manager *m, dest_t *d)
 {
     for (int i = 0; i < d->n; i++)
-        qspn_etp_path_free(&d->paths[i].p);
+        qspn_spath_free(m, &d->paths[i].p);
     free(d->paths);
     d->paths = NULL;
     d->n = d->cap = 0;
@@ -188,7 +232,7 @@ void qspn_remove_dest(qspn_manager *m, ntk_hcoord h)
     level_map *lm = &m->map[h.lvl];
     for (int i = 0; i < lm->n; i++) {
         if (lm->d[i].pos == h.pos) {
-            qspn_free_dest_paths(&lm->d[i]);
+            qspn_free_dest_paths(m, &lm->d[i]);
             lm->d[i] = lm->d[lm->n - 1];
             lm->n--;
             return;
@@ -204,13 +248,13 @@ int qspn_eval_dest(const qspn_manager *m, const nodepath *v, int n, int lvl)
         return -1;
     const qspn_fp *eldest = NULL;
     if (lvl > 0) {
-        eldest = &v[0].p.fp;
+        eldest = v[0].p.fp;
         for (int i = 1; i < n; i++)
-            if (qspn_fp_elder_seed(&v[i].p.fp, eldest))
-                eldest = &v[i].p.fp;
+            if (qspn_fp_elder_seed(v[i].p.fp, eldest))
+                eldest = v[i].p.fp;
     }
     for (int i = 0; i < n; i++) {
-        if (eldest && !qspn_fp_equals(&v[i].p.fp, eldest))
+        if (eldest && !qspn_fp_equals(v[i].p.fp, eldest))
             continue;
         if (best < 0 || qspn_np_cmp(m, &v[i], &v[best]) < 0)
             best = i;
@@ -223,10 +267,10 @@ const qspn_fp *qspn_valid_fp(const nodepath *v, int n)
 {
     if (n == 0)
         return NULL;
-    const qspn_fp *e = &v[0].p.fp;
+    const qspn_fp *e = v[0].p.fp;
     for (int i = 1; i < n; i++)
-        if (qspn_fp_elder_seed(&v[i].p.fp, e))
-            e = &v[i].p.fp;
+        if (qspn_fp_elder_seed(v[i].p.fp, e))
+            e = v[i].p.fp;
     return e;
 }
 
@@ -270,7 +314,7 @@ void qspn_hc_set_free(hc_set *s)
     s->n = s->cap = 0;
 }
 
-static void z_from_path(const qspn_etp_path *p, int i, hc_set *z)
+static void z_from_path(const qspn_spath *p, int i, hc_set *z)
 {
     for (int j = 0; j < p->n_hops; j++) {
         if (p->hops[j].lvl == i) {
@@ -306,7 +350,7 @@ void qspn_compute_z_from(const qspn_manager *m, int i, const hc_set *dests, hc_s
 
 /* ---- disjointness (spec §2.4) ---------------------------------------------- */
 
-bool qspn_disjoint(const qspn_manager *m, const qspn_etp_path *p, const qspn_etp_path *q,
+bool qspn_disjoint(const qspn_manager *m, const qspn_spath *p, const qspn_spath *q,
                    ntk_hcoord d, bool d_known, double mch)
 {
     double total = 0, common = 0;
@@ -347,7 +391,7 @@ double qspn_mch_ratio(const qspn_manager *m, ntk_hcoord d, const dest_t *dd)
     int numgw = 0;
     const qspn_fp *vfp = d.lvl > 0 ? qspn_valid_fp(dd->paths, dd->n) : NULL;
     for (int i = 0; i < dd->n; i++) {
-        if (vfp && !qspn_fp_equals(&dd->paths[i].p.fp, vfp))
+        if (vfp && !qspn_fp_equals(dd->paths[i].p.fp, vfp))
             continue;
         uint32_t a = dd->paths[i].p.hops[0].arc_id;
         bool seen = false;
@@ -368,27 +412,24 @@ double qspn_mch_ratio(const qspn_manager *m, ntk_hcoord d, const dest_t *dd)
 
 void qspn_prepare_step1(const qspn_manager *m, const nodepath *np, bool dead, qspn_etp_path *out)
 {
-    qspn_path_copy_or_die(out, &np->p);
+    out->hops = hops_dup(np->p.hops, np->p.n_hops);
+    out->n_hops = np->p.n_hops;
+    out->fp = *np->p.fp;
+    out->nodes_inside = np->p.nodes_inside;
     out->cost = dead ? QSPN_COST_DEAD : qspn_np_total(m, np);
     out->ignore_outside = 0;
 }
 
 /* Same hops and arcs from index ja of a and jb of b to the end? */
-static bool same_suffix(const qspn_etp_path *a, int ja, const qspn_etp_path *b, int jb)
+static bool same_suffix(const qspn_hop *a, int na, int ja, const qspn_hop *b, int nb, int jb)
 {
-    if (a->n_hops - ja != b->n_hops - jb)
-        return false;
-    for (int x = 0; x < a->n_hops - ja; x++)
-        if (a->hops[ja + x].lvl != b->hops[jb + x].lvl || a->hops[ja + x].pos != b->hops[jb + x].pos ||
-            a->hops[ja + x].arc_id != b->hops[jb + x].arc_id)
-            return false;
-    return true;
+    return qspn_same_hops(a + ja, na - ja, b + jb, nb - jb);
 }
 
-static int first_at_or_above(const qspn_etp_path *p, int i)
+static int first_at_or_above(const qspn_hop *h, int n, int i)
 {
     int j = 0;
-    while (j < p->n_hops && p->hops[j].lvl < i)
+    while (j < n && h[j].lvl < i)
         j++;
     return j;
 }
@@ -398,7 +439,7 @@ static int first_at_or_above(const qspn_etp_path *p, int i)
  * entry arc. */
 static bool hidden_pinned(const qspn_manager *m, const qspn_etp_path *p, int i)
 {
-    int j = first_at_or_above(p, i);
+    int j = first_at_or_above(p->hops, p->n_hops, i);
     ntk_hcoord h = {p->hops[j].lvl, p->hops[j].pos};
     dest_t *d = qspn_find_dest(m, h);
     if (!d)
@@ -406,7 +447,7 @@ static bool hidden_pinned(const qspn_manager *m, const qspn_etp_path *p, int i)
     const nodepath *best = NULL;
     for (int k = 0; k < d->n; k++) {
         const nodepath *q = &d->paths[k];
-        if (!q->adv || q->p.hops[q->p.n_hops - 1].arc_id != p->hops[j].arc_id)
+        if (!q->p.adv || q->p.hops[q->p.n_hops - 1].arc_id != p->hops[j].arc_id)
             continue;
         if (!best || qspn_np_cmp(m, q, best) < 0)
             best = q;
@@ -430,7 +471,7 @@ static bool hidden_pinned(const qspn_manager *m, const qspn_etp_path *p, int i)
  * by add_exit_representatives). */
 static bool hidden_per_exit(const qspn_manager *m, const qspn_etp_path *p, int i)
 {
-    int j = first_at_or_above(p, i);
+    int j = first_at_or_above(p->hops, p->n_hops, i);
     ntk_hcoord dh = {p->hops[p->n_hops - 1].lvl, p->hops[p->n_hops - 1].pos};
     dest_t *d = qspn_find_dest(m, dh);
     if (!d)
@@ -438,7 +479,8 @@ static bool hidden_per_exit(const qspn_manager *m, const qspn_etp_path *p, int i
     const nodepath *best = NULL;
     for (int k = 0; k < d->n; k++) {
         const nodepath *q = &d->paths[k];
-        if (!q->adv || !same_suffix(&q->p, first_at_or_above(&q->p, i), p, j))
+        if (!q->p.adv || !same_suffix(q->p.hops, q->p.n_hops, first_at_or_above(q->p.hops, q->p.n_hops, i),
+                                    p->hops, p->n_hops, j))
             continue;
         if (!best || qspn_np_cmp(m, q, best) < 0)
             best = q;
@@ -488,7 +530,7 @@ bool qspn_update_clusters(qspn_manager *m, bool emit)
             int b = qspn_eval_dest(m, lm->d[k].paths, lm->d[k].n, i - 1);
             if (b < 0)
                 continue;
-            fps[nf++] = lm->d[k].paths[b].p.fp;
+            fps[nf++] = *lm->d[k].paths[b].p.fp;
             /* spec §8.9: level 1 uses the reported value too, so connectivity
              * (virtual) level-0 destinations count 0 instead of 1. */
             nn += lm->d[k].paths[b].p.nodes_inside;

@@ -13,15 +13,26 @@ ntk_hcoord qspn_coord_of(const qspn_manager *m, const ntk_naddr *x);
 arc_t *qspn_arc_by_handle(const qspn_manager *m, void *h);
 arc_t *qspn_arc_by_id(const qspn_manager *m, uint32_t id);
 uint32_t qspn_np_total(const qspn_manager *m, const nodepath *np);
-bool qspn_path_contains(const qspn_etp_path *p, ntk_hcoord h);
-bool qspn_same_path(const qspn_etp_path *a, const qspn_etp_path *b);
+/* Hop sequences: a stored path (qspn_spath) and a wire path (qspn_etp_path)
+ * both have hops and n_hops, so these take either. */
+bool qspn_hops_contain(const qspn_hop *hops, int n, ntk_hcoord h);
+bool qspn_same_hops(const qspn_hop *a, int na, const qspn_hop *b, int nb);
+#define qspn_path_contains(p, h) qspn_hops_contain((p)->hops, (p)->n_hops, (h))
+#define qspn_same_path(a, b) qspn_same_hops((a)->hops, (a)->n_hops, (b)->hops, (b)->n_hops)
 int qspn_np_cmp(const qspn_manager *m, const nodepath *a, const nodepath *b);
 void qspn_sort_nps(const qspn_manager *m, nodepath *v, int n);
 void qspn_np_list_push(np_list *l, nodepath np);
-void qspn_np_list_free(np_list *l);
+void qspn_np_list_free(qspn_manager *m, np_list *l);
 void qspn_path_list_push(path_list *l, qspn_etp_path p);
 void qspn_path_list_free(path_list *l);
 void qspn_path_copy_or_die(qspn_etp_path *dst, const qspn_etp_path *src);
+/* Stored paths: the wire form's hops, cost and nodes_inside, its
+ * fingerprint interned in m; a copy shares the fingerprint; free releases it. */
+void qspn_spath_from_wire(qspn_manager *m, qspn_spath *dst, const qspn_etp_path *src);
+void qspn_spath_copy(qspn_spath *dst, const qspn_spath *src);
+void qspn_spath_free(qspn_manager *m, qspn_spath *p);
+/* Replace p's fingerprint by (an interned copy of) fp. */
+void qspn_spath_set_fp(qspn_manager *m, qspn_spath *p, const qspn_fp *fp);
 
 dest_t *qspn_find_dest(const qspn_manager *m, ntk_hcoord h);
 /* Spare paths of h (NULL if none); take moves them out (caller frees). */
@@ -35,7 +46,7 @@ void qspn_spare_reserve(qspn_manager *m, ntk_hcoord h, int n);
 void qspn_spare_clear(qspn_manager *m, int from_level);
 int qspn_spare_drop_arc(qspn_manager *m, uint32_t arc_id, hc_set *dests);
 dest_t *qspn_add_dest(qspn_manager *m, ntk_hcoord h);
-void qspn_free_dest_paths(dest_t *d);
+void qspn_free_dest_paths(qspn_manager *m, dest_t *d);
 void qspn_remove_dest(qspn_manager *m, ntk_hcoord h);
 int qspn_eval_dest(const qspn_manager *m, const nodepath *v, int n, int lvl);
 const qspn_fp *qspn_valid_fp(const nodepath *v, int n);
@@ -47,7 +58,7 @@ void qspn_hc_set_free(hc_set *s);
 void qspn_compute_z(const qspn_manager *m, int i, hc_set *z);
 void qspn_compute_z_from(const qspn_manager *m, int i, const hc_set *dests, hc_set *z);
 
-bool qspn_disjoint(const qspn_manager *m, const qspn_etp_path *p, const qspn_etp_path *q,
+bool qspn_disjoint(const qspn_manager *m, const qspn_spath *p, const qspn_spath *q,
                    ntk_hcoord d, bool d_known, double mch);
 double qspn_mch_ratio(const qspn_manager *m, ntk_hcoord d, const dest_t *dd);
 

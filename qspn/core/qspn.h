@@ -48,10 +48,11 @@ typedef struct {
 } qspn_fp;
 
 /* One element of a path: the g-node hops[j] and the arc id by which the path
- * ENTERS it (spec §2.3). */
+ * ENTERS it (spec §2.3). 8 bytes: the fields are as narrow as the wire's
+ * (level u8, position u16), since every stored path holds an array of them. */
 typedef struct {
-    int lvl;
-    int pos;
+    uint8_t lvl;               /* < QSPN_MAX_LEVELS */
+    uint16_t pos;              /* <= QSPN_MAX_POS */
     uint32_t arc_id;
 } qspn_hop;
 

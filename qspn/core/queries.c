@@ -49,7 +49,7 @@ static int visible_sorted(qspn_manager *m, ntk_hcoord d, nodepath ***out)
     const qspn_fp *vfp = d.lvl > 0 ? qspn_valid_fp(dd->paths, dd->n) : NULL;
     int n = 0;
     for (int i = 0; i < dd->n; i++)
-        if (!vfp || qspn_fp_equals(&dd->paths[i].p.fp, vfp))
+        if (!vfp || qspn_fp_equals(dd->paths[i].p.fp, vfp))
             v[n++] = &dd->paths[i];
     for (int i = 1; i < n; i++) {
         nodepath *x = v[i];
@@ -162,6 +162,7 @@ size_t qspn_state_bytes(const qspn_manager *m)
         b += sizeof(arc_t) + (size_t)m->arcs[i]->cap_req * sizeof(pending_req);
     for (int lvl = 0; lvl < m->levels; lvl++)
         b += level_bytes(&m->map[lvl]) + level_bytes(&m->spare[lvl]);
+    b += qspn_fp_table_bytes(&m->fpt); /* each distinct fingerprint once */
     b += (size_t)m->adv_pending.cap * sizeof(qspn_etp_path);
     for (int i = 0; i < m->adv_pending.n; i++)
         b += (size_t)m->adv_pending.v[i].n_hops * sizeof(qspn_hop);

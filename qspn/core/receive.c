@@ -37,7 +37,7 @@ static void handle_send_etp(qspn_manager *m, arc_t *a, qspn_etp *e, bool is_full
     }
     np_list q = {0};
     if (!qspn_revise(m, e, a, is_full, &q)) {
-        qspn_np_list_free(&q);
+        qspn_np_list_free(m, &q);
         return;
     }
     qspn_process_q(m, &q, 0, NULL, !exit_after);
@@ -154,7 +154,7 @@ static void reply_gather(qspn_manager *m, arc_t *a, qspn_etp *e, uint64_t gid)
         if (qspn_revise(m, e, a, true, &q))
             qspn_process_q(m, &q, 0, NULL, false);
         else
-            qspn_np_list_free(&q);
+            qspn_np_list_free(m, &q);
     }
     qspn_gather_settle(m, gid);
 }
@@ -166,7 +166,7 @@ static void reply_arc_add(qspn_manager *m, arc_t *a, qspn_etp *e)
     void *handle = a->handle;
     np_list q = {0};
     if (!qspn_revise(m, e, a, true, &q)) {
-        qspn_np_list_free(&q);
+        qspn_np_list_free(m, &q);
         return; /* cyclic reply: warn and return (spec §8.22, kept) */
     }
     qspn_process_q(m, &q, 0, NULL, true);
@@ -187,7 +187,7 @@ static void reply_bootstrap(qspn_manager *m, arc_t *a, qspn_etp *e)
     }
     np_list q = {0};
     if (!qspn_revise(m, e, a, true, &q)) {
-        qspn_np_list_free(&q);
+        qspn_np_list_free(m, &q);
         qspn_bootstrap_next(m);
         return;
     }

@@ -32,7 +32,7 @@ static bool revise_route(qspn_manager *m, qspn_etp *e, ntk_hcoord v)
 
 /* Steps 5-7 for one path: ignore filter, grouping at level L, the sender
  * in front, acyclic check. False if the path is dropped. */
-static bool revise_path(const qspn_manager *m, const qspn_etp_path *p, ntk_hcoord v,
+static bool revise_path(qspn_manager *m, const qspn_etp_path *p, ntk_hcoord v,
                         uint32_t arc_id, nodepath *out)
 {
     int L = v.lvl;
@@ -54,16 +54,18 @@ static bool revise_path(const qspn_manager *m, const qspn_etp_path *p, ntk_hcoor
             free(h);
             return false;
         }
-    out->p = *p;
     out->p.hops = h;
     out->p.n_hops = n + 1;
-    out->p.ignore_outside = 0;
-    out->exposed = false;
-    out->adv = false;
+    out->p.cost = p->cost;
+    out->p.nodes_inside = p->nodes_inside;
+    out->p.fp = qspn_fp_intern(&m->fpt, &p->fp);
+    out->p.exposed = false;
+    out->p.adv = false;
     return true;
 }
 
-static nodepath one_hop(int lvl, int pos, uint32_t arc_id, uint32_t cost)
+static nodepath one_hop(qspn_manager *m, int lvl, int pos, uint32_t arc_id, uint32_t cost,
+                        const qspn_fp *fp, uint32_t nodes_inside)
 {
     nodepath np;
     memset(&np, 0, sizeof np);
@@ -73,6 +75,8 @@ static nodepath one_hop(int lvl, int pos, uint32_t arc_id, uint32_t cost)
     np.p.hops[0] = (qspn_hop){lvl, pos, arc_id};
     np.p.n_hops = 1;
     np.p.cost = cost;
+    np.p.fp = qspn_fp_intern(&m->fpt, fp);
+    np.p.nodes_inside = nodes_inside;
     return np;
 }
 
@@ -91,15 +95,15 @@ static void rename_neighbour(qspn_manager *m, arc_t *a, ntk_hcoord oldc, int new
                     st->p.hops[0].lvl != oldc.lvl || st->p.hops[0].pos != oldc.pos)
                     continue;
                 nodepath w, r;
-                qspn_path_copy_or_die(&w.p, &st->p);
+                qspn_spath_copy(&w.p, &st->p);
                 w.p.cost = QSPN_COST_DEAD;
-                w.exposed = false;
-                w.adv = false;
+                w.p.exposed = false;
+                w.p.adv = false;
                 qspn_np_list_push(q, w);
-                qspn_path_copy_or_die(&r.p, &st->p);
+                qspn_spath_copy(&r.p, &st->p);
                 r.p.hops[0].pos = new_pos;
-                r.exposed = false;
-                r.adv = false;
+                r.p.exposed = false;
+                r.p.adv = false;
                 qspn_np_list_push(q, r);
             }
     }
@@ -122,10 +126,10 @@ static void full_etp_inference(qspn_manager *m, const arc_t *a, const np_list *m
                 if (present)
                     continue;
                 nodepath dead;
-                qspn_path_copy_or_die(&dead.p, &st->p);
+                qspn_spath_copy(&dead.p, &st->p);
                 dead.p.cost = QSPN_COST_DEAD;
-                dead.exposed = false;
-                dead.adv = false;
+                dead.p.exposed = false;
+                dead.p.adv = false;
                 qspn_np_list_push(q, dead);
             }
     }
@@ -152,14 +156,10 @@ bool qspn_revise(qspn_manager *m, qspn_etp *e, arc_t *a, bool is_full, np_list *
             qspn_np_list_push(&mp, np);
     }
     /* 8: intrinsic path(s) */
-    nodepath self = one_hop(v.lvl, v.pos, a->id, QSPN_COST_NULL);
-    self.p.fp = e->fps[L];
-    self.p.nodes_inside = e->nodes_inside[L];
+    nodepath self = one_hop(m, v.lvl, v.pos, a->id, QSPN_COST_NULL, &e->fps[L], e->nodes_inside[L]);
     qspn_np_list_push(&mp, self);
     if (addr_changed) {
-        nodepath dead = one_hop(L, old.pos[L], a->id, QSPN_COST_DEAD);
-        dead.p.fp = e->fps[L];
-        dead.p.nodes_inside = e->nodes_inside[L];
+        nodepath dead = one_hop(m, L, old.pos[L], a->id, QSPN_COST_DEAD, &e->fps[L], e->nodes_inside[L]);
         qspn_np_list_push(&mp, dead);
         rename_neighbour(m, a, (ntk_hcoord){L, old.pos[L]}, v.pos, q);
     }

@@ -74,7 +74,7 @@ void qspn_spare_clear(qspn_manager *m, int from_level)
 {
     for (int lvl = from_level < 0 ? 0 : from_level; lvl < m->levels; lvl++) {
         for (int k = 0; k < m->spare[lvl].n; k++)
-            qspn_free_dest_paths(&m->spare[lvl].d[k]);
+            qspn_free_dest_paths(m, &m->spare[lvl].d[k]);
         m->spare[lvl].n = 0;
     }
 }
@@ -89,7 +89,7 @@ int qspn_spare_drop_arc(qspn_manager *m, uint32_t arc_id, hc_set *dests)
             int w = 0;
             for (int q = 0; q < d->n; q++) {
                 if (d->paths[q].p.hops[0].arc_id == arc_id) {
-                    qspn_etp_path_free(&d->paths[q].p);
+                    qspn_spath_free(m, &d->paths[q].p);
                     dropped++;
                     if (dests)
                         qspn_hc_set_add(dests, (ntk_hcoord){lvl, d->pos});

@@ -41,25 +41,25 @@ static void start_timers_for(qspn_manager *m, ntk_hcoord d)
     for (int i = 0; dd && i < dd->n; i++) {
         bool seen = false;
         for (int k = 0; k < n_ids; k++)
-            seen = seen || ids[k] == dd->paths[i].p.fp.id;
+            seen = seen || ids[k] == dd->paths[i].p.fp->id;
         if (!seen && n_ids < 64)
-            ids[n_ids++] = dd->paths[i].p.fp.id;
+            ids[n_ids++] = dd->paths[i].p.fp->id;
     }
     if (!dd || n_ids < 2)
         return;
     int be = qspn_eval_dest(m, dd->paths, dd->n, d.lvl);
-    qspn_fp fp_e = dd->paths[be].p.fp;
+    qspn_fp fp_e = *dd->paths[be].p.fp;
     nodepath bp_e = dd->paths[be];
     for (int k = 0; k < n_ids; k++) {
         if (ids[k] == fp_e.id)
             continue;
         int bi = -1;
         for (int i = 0; i < dd->n; i++)
-            if (dd->paths[i].p.fp.id == ids[k] &&
+            if (dd->paths[i].p.fp->id == ids[k] &&
                 (bi < 0 || qspn_np_cmp(m, &dd->paths[i], &dd->paths[bi]) < 0))
                 bi = i;
         nodepath bp = dd->paths[bi];
-        qspn_fp fpk = bp.p.fp;
+        qspn_fp fpk = *bp.p.fp;
         start_split_timer(m, &fp_e, &fpk, &bp_e, &bp, d);
         dd = qspn_find_dest(m, d); /* the callback may not mutate, but stay safe */
         if (!dd)
@@ -87,11 +87,11 @@ void qspn_split_emitted_clear(qspn_manager *m, ntk_hcoord d, const nodepath *v, 
         bool still = false;
         if (e->d.lvl == d.lvl && e->d.pos == d.pos) {
             for (int k = 0; k < n && !still; k++)
-                still = v[k].p.fp.id == e->fp_id;
+                still = v[k].p.fp->id == e->fp_id;
             /* a single fingerprint left means the disagreement is over */
             bool single = true;
             for (int k = 1; k < n; k++)
-                single = single && qspn_fp_equals(&v[k].p.fp, &v[0].p.fp);
+                single = single && qspn_fp_equals(v[k].p.fp, v[0].p.fp);
             if (single)
                 still = false;
         } else {
@@ -120,7 +120,7 @@ void qspn_split_check(qspn_manager *m, timer_t_ *t)
         return;
     bool has_e = false;
     for (int i = 0; i < dd->n && !has_e; i++)
-        has_e = qspn_fp_equals(&dd->paths[i].p.fp, &t->fp_e);
+        has_e = qspn_fp_equals(dd->paths[i].p.fp, &t->fp_e);
     if (!has_e)
         return;
     /* snapshot arcs: the handler must not mutate, but the list is small */
@@ -137,7 +137,7 @@ void qspn_split_check(qspn_manager *m, timer_t_ *t)
             if (dd->paths[k].p.hops[0].arc_id == x->id &&
                 (!first || qspn_np_cmp(m, &dd->paths[k], first) < 0))
                 first = &dd->paths[k];
-        if (!first || !qspn_fp_equals(&first->p.fp, &t->fp))
+        if (!first || !qspn_fp_equals(first->p.fp, &t->fp))
             continue;
         /* spec §8.5: emit once per (arc, d, fp) until the disagreement ends */
         bool done = false;
@@ -195,7 +195,7 @@ void qspn_split_flood_fire(qspn_manager *m, const timer_t_ *t)
         if (!d)
             continue;
         for (int k = 0; k < d->n; k++) {
-            if (!d->paths[k].adv)
+            if (!d->paths[k].p.adv)
                 continue;
             qspn_etp_path p;
             qspn_prepare_step1(m, &d->paths[k], false, &p);

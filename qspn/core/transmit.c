@@ -87,7 +87,7 @@ void qspn_collect_full(qspn_manager *m, int min_lvl, const ntk_hcoord *avoid, pa
         for (int k = 0; k < lm->n; k++)
             for (int q = 0; q < lm->d[k].n; q++) {
                 nodepath *np = &lm->d[k].paths[q];
-                if (!np->adv || (avoid && qspn_path_contains(&np->p, *avoid)))
+                if (!np->p.adv || (avoid && qspn_path_contains(&np->p, *avoid)))
                     continue;
                 qspn_etp_path p;
                 qspn_prepare_step1(m, np, false, &p);
