@@ -148,21 +148,9 @@ static void kernel_routes(uint32_t gw, size_t *all, size_t *via)
 
 static int setup_kernel(kernel **k)
 {
-    if (unshare(CLONE_NEWNET) != 0) {
-        fprintf(stderr, "bench-fib: cannot create a network namespace (%s): needs root "
-                "(or --no-kernel)\n", g_strerror(errno));
-        return errno == EPERM ? 77 : 1;
-    }
-    const char *const cmds[][10] = {
-        { "ip", "link", "set", "lo", "up", NULL },
-        { "ip", "link", "add", DEV, "type", "veth", "peer", "name", "bq1", NULL },
-        { "ip", "link", "set", "bq1", "up", NULL },
-        { "ip", "address", "add", "169.254.0.1/16", "dev", DEV, NULL },
-        { "ip", "link", "set", DEV, "up", NULL },
-    };
-    for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++)
-        if (bench_run(cmds[i], NULL) != 0)
-            return fprintf(stderr, "bench-fib: setup step %zu failed\n", i), 1;
+    int rc = bench_private_namespace("bench-fib", DEV);
+    if (rc != 0)
+        return rc;
     char err[256];
     *k = kernel_netlink_new("/nonexistent/qspn-bench-rt_tables", err, sizeof err);
     if (!*k)

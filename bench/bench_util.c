@@ -2,6 +2,9 @@
 #define _GNU_SOURCE
 #include "bench_util.h"
 
+#include <errno.h>
+#include <sched.h>
+
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,4 +67,25 @@ size_t bench_count_lines(const char *text, const char *needle)
         p = e ? e + 1 : NULL;
     }
     return n;
+}
+
+int bench_private_namespace(const char *prog, const char *dev)
+{
+    if (unshare(CLONE_NEWNET) != 0) {
+        fprintf(stderr, "%s: cannot create a network namespace (%s): needs root\n", prog, g_strerror(errno));
+        return errno == EPERM ? 77 : 1;
+    }
+    const char *const cmds[][10] = {
+        { "ip", "link", "set", "lo", "up", NULL },
+        { "ip", "link", "add", dev, "type", "veth", "peer", "name", "bq1", NULL },
+        { "ip", "link", "set", "bq1", "up", NULL },
+        { "ip", "address", "add", "169.254.0.1/16", "dev", dev, NULL },
+        { "ip", "link", "set", dev, "up", NULL },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++)
+        if (bench_run(cmds[i], NULL) != 0) {
+            fprintf(stderr, "%s: setup step %zu failed\n", prog, i);
+            return 1;
+        }
+    return 0;
 }

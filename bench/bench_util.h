@@ -21,6 +21,12 @@ bench_stat bench_stats(double *v, size_t n);
  * through.  Returns the exit status, or -1 when the program could not run. */
 int bench_run(const char *const *argv, char **out);
 
+/* Move this process into a network namespace of its own (gone with it) with
+ * lo up and a veth pair dev <-> bq1, dev up with 169.254.0.1/16.  0, 77 when
+ * not permitted (not root), 1 on another failure; prog names the program in
+ * the messages. */
+int bench_private_namespace(const char *prog, const char *dev);
+
 /* Number of lines of text that contain needle ("" counts every line). */
 size_t bench_count_lines(const char *text, const char *needle);
 

@@ -54,5 +54,9 @@ void ctl_request_done(control_server *s, control_request *req);
 /* Block at most budget_us delivering the replies still being written; drop
  * the rest. */
 void ctl_out_flush(control_server *s, gint64 budget_us);
+/* poll() the write ends of items (fd_of gives each one's) for POLLOUT until
+ * end (monotonic µs): poll's result, 0 once end has passed; -1 and errno as
+ * poll left it (EINTR: call again).  For the flushes at stop. */
+int ctl_poll_writable(GPtrArray *items, int (*fd_of)(gconstpointer item), gint64 end);
 
 #endif

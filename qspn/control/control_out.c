@@ -123,19 +123,32 @@ void ctl_out_send(control_server *s, int fd, const char *id, GString *wire)
     g_ptr_array_add(s->outs, o);
 }
 
+int ctl_poll_writable(GPtrArray *items, int (*fd_of)(gconstpointer item), gint64 end)
+{
+    guint n = items->len;
+    struct pollfd *p = g_new0(struct pollfd, n);
+    for (guint i = 0; i < n; i++) {
+        p[i].fd = fd_of(g_ptr_array_index(items, i));
+        p[i].events = POLLOUT;
+    }
+    gint64 left = (end - g_get_monotonic_time()) / 1000;
+    int rc = left > 0 ? poll(p, n, (int)left) : 0;
+    int e = errno;
+    g_free(p);
+    errno = e;
+    return rc;
+}
+
+static int out_fd(gconstpointer o)
+{
+    return ((const ctl_out *)o)->fd;
+}
+
 void ctl_out_flush(control_server *s, gint64 budget_us)
 {
     gint64 end = g_get_monotonic_time() + budget_us;
     while (s->outs->len > 0) {
-        guint n = s->outs->len;
-        struct pollfd *p = g_new0(struct pollfd, n);
-        for (guint i = 0; i < n; i++) {
-            p[i].fd = ((ctl_out *)g_ptr_array_index(s->outs, i))->fd;
-            p[i].events = POLLOUT;
-        }
-        gint64 left = (end - g_get_monotonic_time()) / 1000;
-        int rc = left > 0 ? poll(p, n, (int)left) : 0;
-        g_free(p);
+        int rc = ctl_poll_writable(s->outs, out_fd, end);
         if (rc < 0 && errno == EINTR)
             continue;
         for (guint i = s->outs->len; i-- > 0;) {

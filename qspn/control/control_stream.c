@@ -207,6 +207,11 @@ control_stream *control_request_stream(control_request *req, size_t max_lines, s
     return st;
 }
 
+static int stream_fd(gconstpointer st)
+{
+    return ((const control_stream *)st)->fd;
+}
+
 void ctl_stream_flush_all(control_server *s, gint64 budget_us)
 {
     for (guint i = s->streams->len; i-- > 0;) {
@@ -220,15 +225,7 @@ void ctl_stream_flush_all(control_server *s, gint64 budget_us)
     }
     gint64 end = g_get_monotonic_time() + budget_us;
     while (s->streams->len > 0) {
-        guint n = s->streams->len;
-        struct pollfd *p = g_new0(struct pollfd, n);
-        for (guint i = 0; i < n; i++) {
-            p[i].fd = ((control_stream *)g_ptr_array_index(s->streams, i))->fd;
-            p[i].events = POLLOUT;
-        }
-        gint64 left = (end - g_get_monotonic_time()) / 1000;
-        int rc = left > 0 ? poll(p, n, (int)left) : 0;
-        g_free(p);
+        int rc = ctl_poll_writable(s->streams, stream_fd, end);
         if (rc < 0 && errno == EINTR)
             continue;
         for (guint i = s->streams->len; i-- > 0;) {
