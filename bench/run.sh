@@ -4,7 +4,9 @@
 # hand-written analysis of bench/PERFORMANCE.notes.md).
 #   bench/run.sh [BUILD_DIR (build-rel)] [OUTPUT (docs/PERFORMANCE.md)]
 # Environment: BENCH_REPS (5), BENCH_ROUTES (1000,10000,100000), BENCH_SAMPLE (1000),
-# BENCH_HARNESS_SIZES (testbed sizes of bench-harness.sh, e.g. "100 250 500"; default
+# BENCH_GRID (rows and columns of the convergence grid, "7 7"), BENCH_IDLE (idle
+# window in s, 30), BENCH_SCALE_GRID (e.g. "16 16": qspnd alone on that grid; default
+# none: it takes minutes), BENCH_HARNESS_SIZES (testbed sizes of bench-harness.sh, e.g. "100 250 500"; default
 # none: on a loaded 2-core machine 500 systems take minutes per repetition).
 # The kernel benchmark needs root (it exits 77 without: reported as skipped).
 set -eu
@@ -43,6 +45,14 @@ run "Kernel programming (issue 12 part 1)" "$B/bench/bench-kernel" \
     --reps "$REPS" --routes "$ROUTES" --sample "$SAMPLE" --nft-rules 500
 if [ -x "$B/bench/bench-fib" ]; then
     run "Route update after a path change (issue 12 part 2)" "$B/bench/bench-fib" --reps "$REPS"
+fi
+# shellcheck disable=SC2086 # the grid is two words
+run "Convergence with real daemons, against babeld (issue 12 part 3)" sh "$here/converge-table.sh" \
+    "$B" ${BENCH_GRID:-7 7} "${BENCH_IDLE:-30}"
+if [ -n "${BENCH_SCALE_GRID:-}" ]; then
+    # shellcheck disable=SC2086 # the grid is two words
+    run "Scale: one machine, many qspnd (issue 12 part 4)" sh "$here/converge-table.sh" \
+        "$B" $BENCH_SCALE_GRID "${BENCH_IDLE:-30}" qspnd
 fi
 if [ -n "${BENCH_HARNESS_SIZES:-}" ]; then
     # shellcheck disable=SC2086 # the sizes are words
