@@ -256,7 +256,9 @@ static bool run_cmd(qspnd *d, const char *line, size_t len, GString *out, GStrin
     return control_handle_line(t, n, line, len, out, err, d);
 }
 
-static void test_dispatch(void **state)
+/* Malformed and refused commands: each its own message, no reply text, nothing
+ * reaches the kernel. */
+static void test_dispatch_refused(void **state)
 {
     qspnd *d = make_daemon();
     GString *out = g_string_new(NULL), *err = g_string_new(NULL);
@@ -288,6 +290,34 @@ static void test_dispatch(void **state)
         assert_string_equal(err->str, bad[i].reason);
         assert_string_equal(out->str, "");
     }
+    /* the debugging ruler, case-insensitive as the original */
+    assert_true(run_cmd(d, "print_time_ruler on", 19, out, err));
+    assert_true(run_cmd(d, "print_time_ruler OFF", 20, out, err));
+    /* a very long unknown command is quoted with a bound */
+    GString *lng = g_string_new(NULL);
+    for (int i = 0; i < 200; i++)
+        g_string_append_c(lng, 'z');
+    assert_false(run_cmd(d, lng->str, lng->len, out, err));
+    assert_true(err->len < 100);
+    g_string_free(lng, TRUE);
+
+    /* nothing reached the kernel */
+    kernel_fake_lines(d->k, &after);
+    assert_int_equal(before, after);
+
+    g_string_free(out, TRUE);
+    g_string_free(err, TRUE);
+    free_daemon(d);
+}
+
+/* The show commands, text and --json; nothing reaches the kernel. */
+static void test_dispatch_show(void **state)
+{
+    qspnd *d = make_daemon();
+    GString *out = g_string_new(NULL), *err = g_string_new(NULL);
+    size_t before = 0, after = 0;
+    kernel_fake_lines(d->k, &before);
+
     /* --json of the original print-outs (docs/json-schema/<command>.json), the
      * text unchanged; --json may come before LOCAL_ID */
     struct { const char *line; const char *reply; } good[] = {
@@ -309,21 +339,6 @@ static void test_dispatch(void **state)
     assert_true(g_str_has_prefix(out->str, "{\"schema_version\":1,\"command\":\"show_qspn_data\",\"local_identity\":0,"));
     assert_non_null(strstr(out->str, "\"address\":\"3.0.1.0\",\"topology\":\"4.2.2.2\""));
     g_string_truncate(out, 0);
-
-    /* the debugging ruler, case-insensitive as the original */
-    assert_true(run_cmd(d, "print_time_ruler on", 19, out, err));
-    assert_true(run_cmd(d, "print_time_ruler OFF", 20, out, err));
-    /* a very long unknown command is quoted with a bound */
-    GString *lng = g_string_new(NULL);
-    for (int i = 0; i < 200; i++)
-        g_string_append_c(lng, 'z');
-    assert_false(run_cmd(d, lng->str, lng->len, out, err));
-    assert_true(err->len < 100);
-    g_string_free(lng, TRUE);
-
-    /* nothing reached the kernel */
-    kernel_fake_lines(d->k, &after);
-    assert_int_equal(before, after);
 
     assert_true(run_cmd(d, "show_handlednics", 16, out, err));
     assert_string_equal(out->str, "handlednics: #0: eth1 = 00:16:3E:FD:E2:AA (has 169.254.69.30).\n");
@@ -357,6 +372,19 @@ static void test_dispatch(void **state)
     }
     kernel_fake_lines(d->k, &after);
     assert_int_equal(before, after);
+
+    g_string_free(out, TRUE);
+    g_string_free(err, TRUE);
+    free_daemon(d);
+}
+
+/* quit tears down through the kernel once; a second quit does nothing. */
+static void test_dispatch_quit(void **state)
+{
+    qspnd *d = make_daemon();
+    GString *out = g_string_new(NULL), *err = g_string_new(NULL);
+    size_t before = 0, after = 0;
+    kernel_fake_lines(d->k, &before);
 
     /* quit tears down through the kernel, once: every address, the rule of ntk,
      * the nft table and the rt_tables line of ntk go */
@@ -445,7 +473,9 @@ int main(void)
         cmocka_unit_test(test_request_split),
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_line_framer),
-        cmocka_unit_test(test_dispatch),
+        cmocka_unit_test(test_dispatch_refused),
+        cmocka_unit_test(test_dispatch_show),
+        cmocka_unit_test(test_dispatch_quit),
         cmocka_unit_test(test_operation_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
