@@ -7,78 +7,8 @@
 #include "codec.h"
 #include "grow.h"
 
-typedef struct sim_node sim_node;
+#include "sim_private.h"
 
-typedef struct {
-    int link;
-    int side;                  /* 0 = a, 1 = b */
-} arc_end;
-
-typedef struct {
-    int a, b;
-    uint32_t cost[2];          /* cost[0] measured by a */
-    bool up;
-    uint32_t latency;          /* per-message latency of this link, 0 = the sim's default */
-    uint32_t gen;              /* bumps on every down, so stale deliveries are dropped */
-    arc_end end[2];
-} sim_link;
-
-struct sim_node {
-    sim *s;
-    int idx;
-    ntk_naddr addr;
-    qspn_fp fp0;
-    qspn_manager *m;
-    bool alive;
-    uint32_t gen;              /* bumps when the manager is replaced or crashes */
-};
-
-typedef enum { EV_MSG, EV_REQ, EV_REPLY, EV_REQ_FAIL, EV_TIMER, EV_ARC_ADD } ev_kind;
-
-typedef struct {
-    uint64_t t;
-    uint64_t seq;
-    ev_kind kind;
-    int node;                  /* receiver */
-    uint32_t node_gen;
-    int link;
-    uint32_t link_gen;
-    int side;                  /* receiver's side of the link */
-    uint64_t id;               /* timer id or request token */
-    uint8_t *frame;
-    size_t len;
-} event;
-
-typedef struct {
-    int node, link, side;      /* requester */
-    uint32_t link_gen;
-} req_rec;
-
-struct sim {
-    ntk_topology topo;
-    qspn_config cfg;
-    uint64_t rng;
-    uint64_t now;
-    uint64_t seq;
-    uint32_t latency;
-    uint32_t split_threshold;
-    FILE *log;
-    int n_nodes, cap_nodes;
-    sim_node **nodes;
-    int n_links, cap_links;
-    sim_link **links;
-    int n_ev, cap_ev;
-    event *heap;
-    int n_req, cap_req;
-    req_rec *reqs;
-    sim_counters c;
-    bool record;
-    sim_frame_tap tap;             /* sees every frame handed to the transport */
-    void *tap_ctx;
-    int refresh_rounds;
-    int n_sig, cap_sig;
-    sim_signal *sig;
-};
 
 uint64_t sim_rng_next(uint64_t *x)
 {
@@ -96,7 +26,7 @@ static bool ev_less(const event *a, const event *b)
     return a->t != b->t ? a->t < b->t : a->seq < b->seq;
 }
 
-static void push_ev(sim *s, event e)
+void sim_push_ev(sim *s, event e)
 {
     e.seq = s->seq++;
     QSPN_GROW(s->heap, s->n_ev, s->cap_ev, 256);
@@ -204,7 +134,7 @@ static void cb_send(void *user, qspn_manager *m, void *arc, const uint8_t *frame
     e.side = 1 - side;
     e.frame = dup_frame(frame, len);
     e.len = len;
-    push_ev(s, e);
+    sim_push_ev(s, e);
     (void)m;
 }
 
@@ -238,7 +168,7 @@ static void cb_send_request(void *user, qspn_manager *m, void *arc, const uint8_
         e.frame = dup_frame(frame, len);
         e.len = len;
     }
-    push_ev(s, e);
+    sim_push_ev(s, e);
     (void)m;
 }
 
@@ -262,7 +192,7 @@ static void cb_send_reply(void *user, qspn_manager *m, void *arc, uint64_t token
     e.side = r.side;
     e.frame = dup_frame(frame, len);
     e.len = len;
-    push_ev(s, e);
+    sim_push_ev(s, e);
     (void)m;
     (void)arc;
 }
@@ -276,7 +206,7 @@ static void cb_set_timer(void *user, qspn_manager *m, uint64_t id, uint32_t dela
     e.node = n->idx;
     e.node_gen = n->gen;
     e.id = id;
-    push_ev(n->s, e);
+    sim_push_ev(n->s, e);
     (void)m;
 }
 
@@ -379,7 +309,7 @@ static void cb_event(void *user, qspn_manager *m, const qspn_event *ev)
     record(n->s, sg);
 }
 
-static qspn_env make_env(sim_node *n)
+qspn_env sim_make_env(sim_node *n)
 {
     qspn_env e;
     memset(&e, 0, sizeof e);
@@ -468,241 +398,6 @@ int sim_signal_count(const sim *s, int node, simsig_kind k)
 
 void sim_clear_signals(sim *s) { s->n_sig = 0; }
 
-int sim_define_node(sim *s, const ntk_naddr *a, uint64_t fp_id, const uint32_t *eld)
-{
-    sim_node *n = calloc(1, sizeof *n);
-    if (!n)
-        abort();
-    n->s = s;
-    n->idx = s->n_nodes;
-    n->addr = *a;
-    uint32_t e[QSPN_MAX_LEVELS];
-    for (int i = 0; i < s->topo.levels; i++)
-        e[i] = eld ? eld[i] : (uint32_t)a->pos[i];
-    if (!fp_id)
-        fp_id = sim_rng_next(&s->rng) | 1;
-    qspn_fp_make_node(&n->fp0, fp_id, s->topo.levels, e);
-    QSPN_GROW(s->nodes, s->n_nodes, s->cap_nodes, 16);
-    s->nodes[s->n_nodes++] = n;
-    return n->idx;
-}
-
-void sim_start_create_net(sim *s, int node)
-{
-    sim_node *n = s->nodes[node];
-    qspn_env env = make_env(n);
-    n->m = qspn_create_net(&s->cfg, &env, &s->topo, &n->addr, &n->fp0);
-    if (!n->m)
-        abort();
-    n->alive = true;
-}
-
-int sim_define_link(sim *s, int a, int b, uint32_t cost_ab, uint32_t cost_ba)
-{
-    sim_link *l = calloc(1, sizeof *l);
-    if (!l)
-        abort();
-    l->a = a;
-    l->b = b;
-    l->cost[0] = cost_ab;
-    l->cost[1] = cost_ba;
-    QSPN_GROW(s->links, s->n_links, s->cap_links, 16);
-    int idx = s->n_links++;
-    l->end[0] = (arc_end){idx, 0};
-    l->end[1] = (arc_end){idx, 1};
-    s->links[idx] = l;
-    return idx;
-}
-
-static void arc_add_event(sim *s, int link, int side, uint32_t delay)
-{
-    sim_link *l = s->links[link];
-    int node = side == 0 ? l->a : l->b;
-    event e = {0};
-    e.t = s->now + delay;
-    e.kind = EV_ARC_ADD;
-    e.node = node;
-    e.node_gen = s->nodes[node]->gen;
-    e.link = link;
-    e.link_gen = l->gen;
-    e.side = side;
-    push_ev(s, e);
-}
-
-void sim_link_up(sim *s, int link, uint32_t delay_b_ms)
-{
-    sim_link *l = s->links[link];
-    l->up = true;
-    arc_add_event(s, link, 0, 0);
-    arc_add_event(s, link, 1, delay_b_ms);
-}
-
-void sim_start_enter(sim *s, int node, int guest_level, int host_level)
-{
-    sim_node *n = s->nodes[node];
-    void *ext[256];
-    uint32_t costs[256];
-    int n_ext = 0;
-    for (int i = 0; i < s->n_links && n_ext < 256; i++) {
-        sim_link *l = s->links[i];
-        if (l->a != node && l->b != node)
-            continue;
-        int side = l->a == node ? 0 : 1;
-        int peer = side == 0 ? l->b : l->a;
-        if (!s->nodes[peer]->alive)
-            continue;
-        l->up = true;
-        ext[n_ext] = &l->end[side];
-        costs[n_ext] = l->cost[side];
-        n_ext++;
-        arc_add_event(s, i, 1 - side, 1);
-    }
-    qspn_enter_args a;
-    memset(&a, 0, sizeof a);
-    a.n_external = n_ext;
-    a.external_arcs = ext;
-    a.external_costs = costs;
-    a.my_naddr = &n->addr;
-    a.my_fp0 = &n->fp0;
-    a.guest_level = guest_level;
-    a.host_level = host_level;
-    qspn_env env = make_env(n);
-    n->alive = true;
-    n->m = qspn_enter_net(&s->cfg, &env, &s->topo, &a);
-    if (!n->m)
-        abort();
-}
-
-void sim_start_migrate(sim *s, int node, int prev_node, int guest_level, int host_level,
-                       const int *internal_links, const int *prev_links, int n_internal,
-                       const int *external_links, int n_external, bool migration)
-{
-    sim_node *n = s->nodes[node];
-    void *in[64], *in_prev[64], *ext[64];
-    uint32_t in_cost[64], ext_cost[64];
-    ntk_naddr peers[64];
-    if (n_internal > 64 || n_external > 64)
-        abort();
-    for (int i = 0; i < n_internal; i++) {
-        sim_link *l = s->links[internal_links[i]];
-        int side = l->a == node ? 0 : 1;
-        l->up = true;
-        in[i] = &l->end[side];
-        in_cost[i] = l->cost[side];
-        peers[i] = s->nodes[side == 0 ? l->b : l->a]->addr;
-        sim_link *pl = s->links[prev_links[i]];
-        in_prev[i] = pl->a == prev_node ? &pl->end[0] : &pl->end[1];
-    }
-    for (int i = 0; i < n_external; i++) {
-        sim_link *l = s->links[external_links[i]];
-        int side = l->a == node ? 0 : 1;
-        l->up = true;
-        ext[i] = &l->end[side];
-        ext_cost[i] = l->cost[side];
-        arc_add_event(s, external_links[i], 1 - side, 1);
-    }
-    qspn_enter_args a;
-    memset(&a, 0, sizeof a);
-    a.n_internal = n_internal;
-    a.internal_arcs = in;
-    a.internal_costs = in_cost;
-    a.internal_arcs_prev = in_prev;
-    a.internal_peer_naddrs = peers;
-    a.n_external = n_external;
-    a.external_arcs = ext;
-    a.external_costs = ext_cost;
-    a.my_naddr = &n->addr;
-    a.my_fp0 = &n->fp0;
-    a.guest_level = guest_level;
-    a.host_level = host_level;
-    a.previous = s->nodes[prev_node]->m;
-    qspn_env env = make_env(n);
-    n->alive = true;
-    n->m = migration ? qspn_migration(&s->cfg, &env, &s->topo, &a) : qspn_enter_net(&s->cfg, &env, &s->topo, &a);
-    if (!n->m)
-        abort();
-}
-
-void sim_link_down(sim *s, int link)
-{
-    sim_link *l = s->links[link];
-    if (!l->up)
-        return;
-    l->up = false;
-    l->gen++;
-    if (s->nodes[l->a]->alive)
-        qspn_arc_remove(s->nodes[l->a]->m, &l->end[0]);
-    if (s->nodes[l->b]->alive)
-        qspn_arc_remove(s->nodes[l->b]->m, &l->end[1]);
-}
-
-void sim_link_cost(sim *s, int link, uint32_t cost_ab, uint32_t cost_ba)
-{
-    sim_link *l = s->links[link];
-    l->cost[0] = cost_ab;
-    l->cost[1] = cost_ba;
-    if (!l->up)
-        return;
-    if (s->nodes[l->a]->alive)
-        qspn_arc_is_changed(s->nodes[l->a]->m, &l->end[0], cost_ab);
-    if (s->nodes[l->b]->alive)
-        qspn_arc_is_changed(s->nodes[l->b]->m, &l->end[1], cost_ba);
-}
-
-void sim_crash(sim *s, int node)
-{
-    sim_node *n = s->nodes[node];
-    if (!n->alive)
-        return;
-    n->alive = false;
-    n->gen++;
-    qspn_destroy_manager(n->m);
-    n->m = NULL;
-    /* the neighbours' link detection notices the dead peer */
-    for (int i = 0; i < s->n_links; i++) {
-        sim_link *l = s->links[i];
-        if ((l->a == node || l->b == node) && l->up)
-            sim_link_down(s, i);
-    }
-}
-
-void sim_link_latency(sim *s, int link, uint32_t ms)
-{
-    s->links[link]->latency = ms;
-}
-
-uint32_t sim_link_latency_of(const sim *s, int link)
-{
-    return s->links[link]->latency ? s->links[link]->latency : s->latency;
-}
-
-void sim_link_ends(const sim *s, int link, int *a, int *b, bool *up)
-{
-    *a = s->links[link]->a;
-    *b = s->links[link]->b;
-    *up = s->links[link]->up;
-}
-
-int sim_find_link(const sim *s, int a, int b)
-{
-    for (int i = 0; i < s->n_links; i++)
-        if ((s->links[i]->a == a && s->links[i]->b == b) || (s->links[i]->a == b && s->links[i]->b == a))
-            return i;
-    return -1;
-}
-
-void *sim_arc_handle(sim *s, int link, int end_node)
-{
-    sim_link *l = s->links[link];
-    return l->a == end_node ? (void *)&l->end[0] : (void *)&l->end[1];
-}
-
-uint32_t sim_link_cost_from(const sim *s, int link, int from)
-{
-    const sim_link *l = s->links[link];
-    return l->a == from ? l->cost[0] : l->cost[1];
-}
-
 static void dispatch(sim *s, event *e)
 {
     s->c.events++;
@@ -736,7 +431,7 @@ static void dispatch(sim *s, event *e)
             f.link = r.link;
             f.link_gen = r.link_gen;
             f.side = r.side;
-            push_ev(s, f);
+            sim_push_ev(s, f);
         }
         break;
     case EV_REPLY:
