@@ -4,20 +4,11 @@
  * read checks the remaining length first, counts are checked against the
  * limits before any allocation, and nothing recurses. */
 #include "codec.h"
+#include "codec_tlv.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- TLV types of the ETP body ------------------------------------------ */
-enum {
-    TLV_CRITICAL = 0x80,
-    TLV_SENDER = 0x81,
-    TLV_FINGERPRINTS = 0x82,
-    TLV_NODES_INSIDE = 0x83,
-    TLV_ROUTE = 0x84,
-    TLV_PATH = 0x85,
-    TLV_SEQ = 0x06,
-};
 
 #define MAX_NODES_INSIDE 0x7FFFFFFFu
 #define MAX_ARC_ID 0x7FFFFFFFu
@@ -82,209 +73,6 @@ void qspn_msg_free(qspn_msg *m)
 {
     if (m->type == QSPN_MSG_GET_FULL_ETP_REP || m->type == QSPN_MSG_SEND_ETP)
         qspn_etp_free(&m->etp);
-}
-
-/* ---- writer ------------------------------------------------------------------ */
-
-static void put_bytes(qspn_buf *b, const void *p, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n)
-            cap *= 2;
-        uint8_t *d = realloc(b->data, cap);
-        if (!d) {
-            b->failed = true;
-            return;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-static void put_u8(qspn_buf *b, uint32_t v)
-{
-    uint8_t x = (uint8_t)v;
-    put_bytes(b, &x, 1);
-}
-
-static void put_u16(qspn_buf *b, uint32_t v)
-{
-    uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    put_bytes(b, x, 2);
-}
-
-static void put_u32(qspn_buf *b, uint32_t v)
-{
-    uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    put_bytes(b, x, 4);
-}
-
-static void put_u64(qspn_buf *b, uint64_t v)
-{
-    put_u32(b, (uint32_t)(v >> 32));
-    put_u32(b, (uint32_t)v);
-}
-
-static void patch_u16(qspn_buf *b, size_t at, uint32_t v)
-{
-    if (b->failed)
-        return;
-    b->data[at] = (uint8_t)(v >> 8);
-    b->data[at + 1] = (uint8_t)v;
-}
-
-static void patch_u32(qspn_buf *b, size_t at, uint32_t v)
-{
-    if (b->failed)
-        return;
-    b->data[at] = (uint8_t)(v >> 24);
-    b->data[at + 1] = (uint8_t)(v >> 16);
-    b->data[at + 2] = (uint8_t)(v >> 8);
-    b->data[at + 3] = (uint8_t)v;
-}
-
-static void put_naddr(qspn_buf *b, const ntk_topology *t, const ntk_naddr *a)
-{
-    for (int i = 0; i < t->levels; i++) {
-        if (a->pos[i] < 0 || a->pos[i] > QSPN_MAX_POS)
-            b->failed = true;
-        put_u16(b, (uint32_t)t->gsize[i]);
-        put_u16(b, (uint32_t)a->pos[i]);
-    }
-}
-
-static void put_hcoord(qspn_buf *b, int lvl, int pos)
-{
-    if (lvl < 0 || lvl > 255 || pos < 0 || pos > QSPN_MAX_POS)
-        b->failed = true;
-    put_u8(b, (uint32_t)lvl);
-    put_u16(b, (uint32_t)pos);
-}
-
-static void put_fp(qspn_buf *b, int levels, const qspn_fp *fp)
-{
-    if (fp->level < 0 || fp->level > levels) {
-        b->failed = true;
-        return;
-    }
-    put_u64(b, fp->id);
-    put_u8(b, (uint32_t)fp->level);
-    for (int i = 0; i < levels - fp->level; i++)
-        put_u32(b, fp->eld[i]);
-    for (int i = 0; i < fp->level; i++)
-        put_u32(b, fp->seed[i]);
-}
-
-static size_t tlv_begin(qspn_buf *b, uint32_t type)
-{
-    put_u8(b, type);
-    size_t at = b->len;
-    put_u16(b, 0);
-    return at;
-}
-
-static void tlv_end(qspn_buf *b, size_t at)
-{
-    size_t vlen = b->len - at - 2;
-    if (vlen > 0xFFFF) {
-        b->failed = true;
-        return;
-    }
-    patch_u16(b, at, (uint32_t)vlen);
-}
-
-static void put_etp(qspn_buf *b, const ntk_topology *t, const qspn_etp *e)
-{
-    int l = t->levels;
-    size_t at = tlv_begin(b, TLV_SENDER);
-    put_naddr(b, t, &e->sender);
-    tlv_end(b, at);
-
-    at = tlv_begin(b, TLV_FINGERPRINTS);
-    put_u8(b, (uint32_t)(l + 1));
-    for (int i = 0; i <= l; i++)
-        put_fp(b, l, &e->fps[i]);
-    tlv_end(b, at);
-
-    at = tlv_begin(b, TLV_NODES_INSIDE);
-    put_u8(b, (uint32_t)(l + 1));
-    for (int i = 0; i <= l; i++)
-        put_u32(b, e->nodes_inside[i]);
-    tlv_end(b, at);
-
-    if (e->n_route < 0 || e->n_route > QSPN_MAX_ROUTE)
-        b->failed = true;
-    at = tlv_begin(b, TLV_ROUTE);
-    put_u8(b, (uint32_t)e->n_route);
-    for (int i = 0; i < e->n_route && i < QSPN_MAX_ROUTE; i++)
-        put_hcoord(b, e->route[i].lvl, e->route[i].pos);
-    tlv_end(b, at);
-
-    if (e->n_paths > QSPN_MAX_PATHS_PER_ETP)
-        b->failed = true;
-    for (int k = 0; k < e->n_paths && !b->failed; k++) {
-        const qspn_etp_path *p = &e->paths[k];
-        if (p->n_hops < 1 || p->n_hops > QSPN_MAX_PATH_HOPS) {
-            b->failed = true;
-            break;
-        }
-        at = tlv_begin(b, TLV_PATH);
-        put_u8(b, (uint32_t)p->n_hops);
-        for (int j = 0; j < p->n_hops; j++) {
-            put_hcoord(b, p->hops[j].lvl, p->hops[j].pos);
-            put_u32(b, p->hops[j].arc_id);
-        }
-        put_u32(b, p->cost);
-        put_u32(b, p->nodes_inside);
-        put_u16(b, p->ignore_outside & 0xFFFFu);
-        put_fp(b, l, &p->fp);
-        tlv_end(b, at);
-    }
-}
-
-bool qspn_encode_msg(const ntk_topology *t, const qspn_msg *msg, qspn_buf *out)
-{
-    out->len = 0;
-    out->failed = false;
-    if (t->levels < 1 || t->levels > QSPN_MAX_LEVELS)
-        return false;
-    put_u8(out, 'Q');
-    put_u8(out, 'S');
-    put_u8(out, QSPN_WIRE_VERSION);
-    put_u8(out, (uint32_t)msg->type);
-    put_u8(out, (msg->type == QSPN_MSG_SEND_ETP && msg->is_full) ? 1u : 0u);
-    put_u8(out, (uint32_t)t->levels);
-    put_u16(out, 0);
-    put_u32(out, 0); /* length, patched below */
-    switch (msg->type) {
-    case QSPN_MSG_GET_FULL_ETP_REQ:
-        put_naddr(out, t, &msg->naddr);
-        break;
-    case QSPN_MSG_GET_FULL_ETP_REP:
-    case QSPN_MSG_SEND_ETP:
-        put_etp(out, t, &msg->etp);
-        break;
-    case QSPN_MSG_ERROR:
-    case QSPN_MSG_SEND_ETP_ACK:
-        put_u8(out, msg->code);
-        break;
-    case QSPN_MSG_PREPARE_DESTROY:
-        put_u64(out, msg->wave_id);
-        break;
-    case QSPN_MSG_DESTROY:
-        break;
-    default:
-        return false;
-    }
-    if (out->failed || out->len - QSPN_FRAME_HEADER > QSPN_MAX_FRAME)
-        return false;
-    patch_u32(out, 8, (uint32_t)(out->len - QSPN_FRAME_HEADER));
-    return !out->failed;
 }
 
 /* ---- reader ------------------------------------------------------------------ */
@@ -494,6 +282,86 @@ static qspn_decode_status get_path(cursor *c, const ntk_topology *t, qspn_etp_pa
     return path_ok(t, p) ? QSPN_DECODE_OK : QSPN_DECODE_BAD_VALUE;
 }
 
+/* The value of one TLV of an ETP; each returns early on its first error.  The
+ * caller checks afterwards that the TLV was consumed exactly. */
+static qspn_decode_status get_tlv_fps(cursor *c, int l, qspn_etp *e)
+{
+    uint32_t n = get_u8(c);
+    if (c->bad)
+        return QSPN_DECODE_TRUNCATED;
+    if (n != (uint32_t)l + 1)
+        return QSPN_DECODE_BAD_VALUE;
+    qspn_decode_status s = QSPN_DECODE_OK;
+    for (int i = 0; i <= l && s == QSPN_DECODE_OK; i++)
+        s = get_fp(c, l, i, &e->fps[i]);
+    return s;
+}
+
+static qspn_decode_status get_tlv_nodes_inside(cursor *c, int l, qspn_etp *e)
+{
+    uint32_t n = get_u8(c);
+    if (c->bad)
+        return QSPN_DECODE_TRUNCATED;
+    if (n != (uint32_t)l + 1)
+        return QSPN_DECODE_BAD_VALUE;
+    qspn_decode_status s = QSPN_DECODE_OK;
+    for (int i = 0; i <= l; i++) {
+        e->nodes_inside[i] = get_u32(c);
+        if (e->nodes_inside[i] > MAX_NODES_INSIDE)
+            s = QSPN_DECODE_BAD_VALUE;
+    }
+    return s;
+}
+
+static qspn_decode_status get_tlv_route(cursor *c, int l, qspn_etp *e)
+{
+    uint32_t n = get_u8(c);
+    if (c->bad)
+        return QSPN_DECODE_TRUNCATED;
+    if (n > QSPN_MAX_ROUTE)
+        return QSPN_DECODE_TOO_LARGE;
+    e->n_route = (int)n;
+    for (uint32_t i = 0; i < n; i++) {
+        e->route[i].lvl = (int)get_u8(c);
+        e->route[i].pos = (int)get_u16(c);
+    }
+    if (!c->bad && !route_ok(e->route, e->n_route, l))
+        return QSPN_DECODE_BAD_VALUE;
+    return QSPN_DECODE_OK;
+}
+
+/* One more path; *cap is the allocated length of e->paths. */
+static qspn_decode_status get_tlv_path(cursor *c, const ntk_topology *t, qspn_etp *e, int *cap)
+{
+    if (e->n_paths >= QSPN_MAX_PATHS_PER_ETP)
+        return QSPN_DECODE_TOO_LARGE;
+    if (e->n_paths == *cap) {
+        int ncap = *cap ? *cap * 2 : 8;
+        if (ncap > QSPN_MAX_PATHS_PER_ETP)
+            ncap = QSPN_MAX_PATHS_PER_ETP;
+        qspn_etp_path *np = realloc(e->paths, (size_t)ncap * sizeof *np);
+        if (!np)
+            return QSPN_DECODE_NOMEM;
+        e->paths = np;
+        *cap = ncap;
+    }
+    qspn_etp_path *p = &e->paths[e->n_paths];
+    qspn_decode_status s = get_path(c, t, p);
+    if (s != QSPN_DECODE_OK) {
+        qspn_etp_path_free(p);
+        return s;
+    }
+    /* Rule 4 of §7.6 (spec §8.15): keep the first of two duplicates. */
+    bool dup = false;
+    for (int k = 0; k < e->n_paths && !dup; k++)
+        dup = same_hops(&e->paths[k], p);
+    if (dup)
+        qspn_etp_path_free(p);
+    else
+        e->n_paths++;
+    return QSPN_DECODE_OK;
+}
+
 static qspn_decode_status get_etp(cursor *body, const ntk_topology *t, qspn_etp *e)
 {
     int l = t->levels;
@@ -517,82 +385,27 @@ static qspn_decode_status get_etp(cursor *body, const ntk_topology *t, qspn_etp 
             seen_sender = true;
             s = get_naddr(&c, t, &e->sender);
             break;
-        case TLV_FINGERPRINTS: {
+        case TLV_FINGERPRINTS:
             if (seen_fps)
                 return QSPN_DECODE_BAD_TLV;
             seen_fps = true;
-            uint32_t n = get_u8(&c);
-            if (c.bad)
-                return QSPN_DECODE_TRUNCATED;
-            if (n != (uint32_t)l + 1)
-                return QSPN_DECODE_BAD_VALUE;
-            for (int i = 0; i <= l && s == QSPN_DECODE_OK; i++)
-                s = get_fp(&c, l, i, &e->fps[i]);
+            s = get_tlv_fps(&c, l, e);
             break;
-        }
-        case TLV_NODES_INSIDE: {
+        case TLV_NODES_INSIDE:
             if (seen_nn)
                 return QSPN_DECODE_BAD_TLV;
             seen_nn = true;
-            uint32_t n = get_u8(&c);
-            if (c.bad)
-                return QSPN_DECODE_TRUNCATED;
-            if (n != (uint32_t)l + 1)
-                return QSPN_DECODE_BAD_VALUE;
-            for (int i = 0; i <= l; i++) {
-                e->nodes_inside[i] = get_u32(&c);
-                if (e->nodes_inside[i] > MAX_NODES_INSIDE)
-                    s = QSPN_DECODE_BAD_VALUE;
-            }
+            s = get_tlv_nodes_inside(&c, l, e);
             break;
-        }
-        case TLV_ROUTE: {
+        case TLV_ROUTE:
             if (seen_route)
                 return QSPN_DECODE_BAD_TLV;
             seen_route = true;
-            uint32_t n = get_u8(&c);
-            if (c.bad)
-                return QSPN_DECODE_TRUNCATED;
-            if (n > QSPN_MAX_ROUTE)
-                return QSPN_DECODE_TOO_LARGE;
-            e->n_route = (int)n;
-            for (uint32_t i = 0; i < n; i++) {
-                e->route[i].lvl = (int)get_u8(&c);
-                e->route[i].pos = (int)get_u16(&c);
-            }
-            if (!c.bad && !route_ok(e->route, e->n_route, l))
-                s = QSPN_DECODE_BAD_VALUE;
+            s = get_tlv_route(&c, l, e);
             break;
-        }
-        case TLV_PATH: {
-            if (e->n_paths >= QSPN_MAX_PATHS_PER_ETP)
-                return QSPN_DECODE_TOO_LARGE;
-            if (e->n_paths == cap) {
-                int ncap = cap ? cap * 2 : 8;
-                if (ncap > QSPN_MAX_PATHS_PER_ETP)
-                    ncap = QSPN_MAX_PATHS_PER_ETP;
-                qspn_etp_path *np = realloc(e->paths, (size_t)ncap * sizeof *np);
-                if (!np)
-                    return QSPN_DECODE_NOMEM;
-                e->paths = np;
-                cap = ncap;
-            }
-            qspn_etp_path *p = &e->paths[e->n_paths];
-            s = get_path(&c, t, p);
-            if (s != QSPN_DECODE_OK) {
-                qspn_etp_path_free(p);
-                return s;
-            }
-            /* Rule 4 of §7.6 (spec §8.15): keep the first of two duplicates. */
-            bool dup = false;
-            for (int k = 0; k < e->n_paths && !dup; k++)
-                dup = same_hops(&e->paths[k], p);
-            if (dup)
-                qspn_etp_path_free(p);
-            else
-                e->n_paths++;
+        case TLV_PATH:
+            s = get_tlv_path(&c, t, e, &cap);
             break;
-        }
         case TLV_SEQ:
             if (seen_seq)
                 return QSPN_DECODE_BAD_TLV;
