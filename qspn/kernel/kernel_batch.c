@@ -36,10 +36,10 @@ typedef struct {
     size_t len;
     size_t nmsg;
     size_t kop_of[BATCH_MSGS];     /* message m is the request of kop kop_of[m] (in the run) */
+    uint32_t seq0;                 /* message m has sequence number seq0 + m */
     char *err;                     /* per kop of the chunk: "" ok, else the reason */
     size_t errsz;
     bool *acked;
-    uint32_t seq0;
     char *in;                      /* BATCH_MSGS receive slots */
 } batch;
 
@@ -56,10 +56,12 @@ static bool queue(nl_priv *p, batch *b, size_t i, struct nl_msg *msg)
     if (b->nmsg == BATCH_MSGS || b->len + sz > BATCH_BYTES)
         return false;
     h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-    h->nlmsg_seq = nl_socket_use_seq(p->sk);
-    h->nlmsg_pid = nl_socket_get_local_port(p->sk);
+    /* a counter of our own: libnl checks each reply against a count of the
+     * replies it has read, nl_socket_use_seq() would put the two out of step */
+    h->nlmsg_seq = p->batch_seq++;
     if (b->nmsg == 0)
         b->seq0 = h->nlmsg_seq;
+    h->nlmsg_pid = nl_socket_get_local_port(p->sk);
     memcpy(b->out + b->len, h, h->nlmsg_len);
     memset(b->out + b->len + h->nlmsg_len, 0, sz - h->nlmsg_len);
     b->len += sz;

@@ -19,6 +19,7 @@ typedef struct {
     GHashTable *ifindex;
     int ev_fd;
     unsigned long ifindex_hits, ifindex_misses;
+    uint32_t batch_seq;            /* sequence numbers of kernel_batch.c's requests */
 } nl_priv;
 
 int set_err_nl(char *err, size_t errlen, const char *what, int rc);
