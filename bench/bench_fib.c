@@ -154,6 +154,7 @@ static int setup_kernel(kernel **k)
     if (rc != 0)
         return rc;
     char err[256];
+    kernel_set_debug_log(false);   /* as qspnd without --verbose */
     *k = kernel_netlink_new("/nonexistent/qspn-bench-rt_tables", err, sizeof err);
     if (!*k)
         return fprintf(stderr, "bench-fib: %s\n", err), 1;

@@ -401,6 +401,7 @@ static int setup_namespace(void)
     if (rc != 0)
         return rc;
     char err[256];
+    kernel_set_debug_log(false);   /* as qspnd without --verbose */
     K = kernel_netlink_new("/nonexistent/qspn-bench-rt_tables", err, sizeof err);
     if (!K) {
         fprintf(stderr, "bench-kernel: %s\n", err);

@@ -244,6 +244,10 @@ int kernel_apply_all(kernel *k, const kop *ops, size_t n, kernel_fail_fn on_fail
 bool kernel_batchable(const kop *op);
 bool kernel_link_mac(kernel *k, const char *dev, char *mac, size_t len);
 void kernel_free(kernel *k);
+/* Whether kernel_apply* log one debug line per kop (default true).  Formatting
+ * a kop costs about as much as sending it batched: qspnd turns it off unless
+ * --verbose (its log writer drops debug lines then anyway). */
+void kernel_set_debug_log(bool on);
 /* Observe every kop k applies from now on (fn NULL: stop). */
 void kernel_set_observer(kernel *k, kernel_observer fn, void *ctx);
 

@@ -41,8 +41,34 @@ int kernel_apply_cancellable(kernel *k, const kop *ops, size_t n, size_t *done,
     return rc;
 }
 
-static void log_op(const kernel *k, const char *line)
+/* Formatting a kop costs about as much as sending it in a batch: a kop's line
+ * is formatted only when something will read it (the debug log, the observer,
+ * a failure's warning). */
+static bool debug_log = true;
+
+void kernel_set_debug_log(bool on)
 {
+    debug_log = on;
+}
+
+typedef struct {
+    char s[KOP_STRLEN];
+    bool ready;
+} kline;
+
+static const char *line_of(const kernel *k, const kop *op, kline *l)
+{
+    if (!l->ready)
+        kop_format(op, k->rt_tables, l->s, sizeof l->s);
+    l->ready = true;
+    return l->s;
+}
+
+static void log_op(const kernel *k, const kop *op, kline *l)
+{
+    if (!debug_log)
+        return;
+    const char *line = line_of(k, op, l);
     if (k->label[0])
         g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE", "ip netns exec %s %s",
                          k->label, line);
@@ -50,20 +76,20 @@ static void log_op(const kernel *k, const char *line)
         g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE", "%s", line);
 }
 
-static void observed(const kernel *k, const kop *op, const char *line, kernel_op_result r,
+static void observed(const kernel *k, const kop *op, kline *l, kernel_op_result r,
                      const char *err)
 {
     if (k->observe)
-        k->observe(k->observe_ctx, k, op, line, r, r == KERNEL_OP_OK ? "" : err);
+        k->observe(k->observe_ctx, k, op, line_of(k, op, l), r, r == KERNEL_OP_OK ? "" : err);
 }
 
 /* Every kop of an nft transaction has the transaction's outcome. */
 static void observe_run(const kernel *k, const kop *ops, size_t n, kernel_op_result r, const char *err)
 {
-    char line[KOP_STRLEN];
     for (size_t i = 0; k->observe && i < n; i++) {
-        kop_format(&ops[i], k->rt_tables, line, sizeof line);
-        observed(k, &ops[i], line, r, err);
+        kline l;
+        l.ready = false;
+        observed(k, &ops[i], &l, r, err);
     }
 }
 
@@ -78,14 +104,14 @@ void kernel_set_observer(kernel *k, kernel_observer fn, void *ctx)
 static size_t nft_group(kernel *k, const kop *ops, size_t n, int *rc, bool *tolerant, char *err,
                         size_t errlen)
 {
-    char line[KOP_STRLEN];
     GString *script = g_string_new(NULL);
     size_t j = 0;
     *tolerant = true;
     for (; j < n && is_nft(&ops[j]); j++) {
         char nbuf[KOP_STRLEN * 2];
-        kop_format(&ops[j], k->rt_tables, line, sizeof line);
-        log_op(k, line);
+        kline l;
+        l.ready = false;
+        log_op(k, &ops[j], &l);
         g_string_append(script, kop_format_nft(&ops[j], nbuf, sizeof nbuf));
         *tolerant = *tolerant && ops[j].tolerant;
     }
@@ -106,28 +132,28 @@ static size_t nft_group(kernel *k, const kop *ops, size_t n, int *rc, bool *tole
 
 /* Log and observe the outcome of one non-nft kop (err NULL: ok); true when it
  * counts as failed (not tolerant). */
-static bool settle(const kernel *k, const kop *op, const char *line, const char *err)
+static bool settle(const kernel *k, const kop *op, kline *l, const char *err)
 {
     if (!err) {
-        observed(k, op, line, KERNEL_OP_OK, "");
+        observed(k, op, l, KERNEL_OP_OK, "");
         return false;
     }
     if (!op->tolerant) {
         g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_WARNING, "MESSAGE", "failed: %s: %s",
-                         line, err);
-        observed(k, op, line, KERNEL_OP_FAILED, err);
+                         line_of(k, op, l), err);
+        observed(k, op, l, KERNEL_OP_FAILED, err);
         return true;
     }
-    g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE",
-                     "ignored (nothing to undo): %s", err);
-    observed(k, op, line, KERNEL_OP_IGNORED, err);
+    if (debug_log)
+        g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_DEBUG, "MESSAGE",
+                         "ignored (nothing to undo): %s", err);
+    observed(k, op, l, KERNEL_OP_IGNORED, err);
     return false;
 }
 
 static int apply_here(kernel *k, const kop *ops, size_t n, size_t *done,
                       const volatile sig_atomic_t *cancel, char *err, size_t errlen)
 {
-    char line[KOP_STRLEN];
     size_t i = 0;
 
     while (i < n) {
@@ -136,10 +162,11 @@ static int apply_here(kernel *k, const kop *ops, size_t n, size_t *done,
             return KERNEL_CANCELLED;
         }
         if (!is_nft(&ops[i])) {
-            kop_format(&ops[i], k->rt_tables, line, sizeof line);
-            log_op(k, line);
+            kline l;
+            l.ready = false;
+            log_op(k, &ops[i], &l);
             int rc = k->vt->apply_one(k, &ops[i], err, errlen);
-            if (settle(k, &ops[i], line, rc != 0 ? err : NULL))
+            if (settle(k, &ops[i], &l, rc != 0 ? err : NULL))
                 return -1;
             i++;
             if (done)
@@ -192,10 +219,9 @@ static void failed_at(all_ctx *a, size_t i, const char *err)
 static void batch_result(void *ctx, size_t i, const char *err)
 {
     all_ctx *a = ctx;
-    char line[KOP_STRLEN];
-    const kop *op = &a->ops[a->base + i];
-    kop_format(op, a->k->rt_tables, line, sizeof line);
-    if (settle(a->k, op, line, err))
+    kline l;
+    l.ready = false;
+    if (settle(a->k, &a->ops[a->base + i], &l, err))
         failed_at(a, a->base + i, err);
 }
 
@@ -205,19 +231,24 @@ static size_t all_step(all_ctx *a, size_t i, size_t n)
 {
     kernel *k = a->k;
     const kop *ops = a->ops;
-    char line[KOP_STRLEN], err[512] = "";
+    char err[512] = "";
     if (k->vt->apply_batch && kernel_batchable(&ops[i])) {
         size_t j = i;
-        for (; j < n && kernel_batchable(&ops[j]); j++)
-            log_op(k, kop_format(&ops[j], k->rt_tables, line, sizeof line));
+        for (; j < n && kernel_batchable(&ops[j]); j++) {
+            kline l;
+            l.ready = false;
+            log_op(k, &ops[j], &l);
+        }
         a->base = i;
         k->vt->apply_batch(k, ops + i, j - i, batch_result, a);
         return j - i;
     }
     if (!is_nft(&ops[i])) {
-        log_op(k, kop_format(&ops[i], k->rt_tables, line, sizeof line));
+        kline l;
+        l.ready = false;
+        log_op(k, &ops[i], &l);
         int rc = k->vt->apply_one(k, &ops[i], err, sizeof err);
-        if (settle(k, &ops[i], line, rc != 0 ? err : NULL))
+        if (settle(k, &ops[i], &l, rc != 0 ? err : NULL))
             failed_at(a, i, err);
         return 1;
     }
@@ -239,10 +270,10 @@ int kernel_apply_all(kernel *k, const kop *ops, size_t n, kernel_fail_fn on_fail
     /* the namespace is entered once around the whole batch */
     if (k->vt->enter && (token = k->vt->enter(k, err, sizeof err)) < 0) {
         g_log_structured(G_LOG_DOMAIN_KERNEL, G_LOG_LEVEL_WARNING, "MESSAGE", "%s", err);
-        char line[KOP_STRLEN];
         for (size_t i = 0; i < n; i++) {
-            observed(k, &ops[i], kop_format(&ops[i], k->rt_tables, line, sizeof line),
-                     KERNEL_OP_FAILED, err);
+            kline l;
+            l.ready = false;
+            observed(k, &ops[i], &l, KERNEL_OP_FAILED, err);
             failed_at(&a, i, err);
         }
         return a.failed;
