@@ -48,13 +48,11 @@ static char *err_of(batch *b, size_t i)
     return b->err + i * b->errsz;
 }
 
-/* Append the request of kop i; false when it does not fit (send first). */
-static bool queue(nl_priv *p, batch *b, size_t i, struct nl_msg *msg)
+/* Make the request just written at b->out + b->len (sz bytes) the next one of
+ * the batch, the request of kop i. */
+static void queue(nl_priv *p, batch *b, size_t i, size_t sz)
 {
-    struct nlmsghdr *h = nlmsg_hdr(msg);
-    size_t sz = NLMSG_ALIGN(h->nlmsg_len);
-    if (b->nmsg == BATCH_MSGS || b->len + sz > BATCH_BYTES)
-        return false;
+    struct nlmsghdr *h = (struct nlmsghdr *)(b->out + b->len);
     h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
     /* a counter of our own: libnl checks each reply against a count of the
      * replies it has read, nl_socket_use_seq() would put the two out of step */
@@ -62,11 +60,34 @@ static bool queue(nl_priv *p, batch *b, size_t i, struct nl_msg *msg)
     if (b->nmsg == 0)
         b->seq0 = h->nlmsg_seq;
     h->nlmsg_pid = nl_socket_get_local_port(p->sk);
-    memcpy(b->out + b->len, h, h->nlmsg_len);
-    memset(b->out + b->len + h->nlmsg_len, 0, sz - h->nlmsg_len);
-    b->len += sz;
+    memset(b->out + b->len + h->nlmsg_len, 0, NLMSG_ALIGN(h->nlmsg_len) - h->nlmsg_len);
+    b->len += NLMSG_ALIGN(sz);
     b->kop_of[b->nmsg++] = i;
-    return true;
+}
+
+/* Write the request of kop i after the queued ones: 1, 0 when the send buffer
+ * is full, -1 (with e) when it cannot be built.  Routes are written in place
+ * (no allocation); rules, rare, go through libnl. */
+static int build(nl_priv *p, batch *b, const kop *op, size_t i, char *e)
+{
+    size_t room = BATCH_BYTES - b->len;
+    if (op->type != KOP_RULE_ADD && op->type != KOP_RULE_DEL) {
+        int sz = nl_route_raw(p, op, true, b->out + b->len, room, e, b->errsz);
+        if (sz > 0)
+            queue(p, b, i, (size_t)sz);
+        return sz > 0 ? 1 : sz;
+    }
+    struct nl_msg *msg = NULL;
+    if (nl_kop_request(p, op, true, &msg, e, b->errsz) != 0)
+        return -1;
+    struct nlmsghdr *h = nlmsg_hdr(msg);
+    bool fits = NLMSG_ALIGN(h->nlmsg_len) <= room;
+    if (fits) {
+        memcpy(b->out + b->len, h, h->nlmsg_len);
+        queue(p, b, i, h->nlmsg_len);
+    }
+    nlmsg_free(msg);
+    return fits ? 1 : 0;
 }
 
 /* One ACK (or any message) read back: the outcome of the request it answers;
@@ -151,14 +172,9 @@ static size_t fill(nl_priv *p, batch *b, const kop *ops, size_t n)
     /* the chunk changes no link: one look at the link events serves it all */
     nl_ifindex_refresh(p);
     for (; c < n && c < BATCH_MSGS; c++) {
-        struct nl_msg *msg = NULL;
         char *e = err_of(b, c);
         e[0] = '\0';
-        if (nl_kop_request(p, &ops[c], true, &msg, e, b->errsz) != 0)
-            continue;
-        bool queued = queue(p, b, c, msg);
-        nlmsg_free(msg);
-        if (!queued)
+        if (build(p, b, &ops[c], c, e) == 0)
             break;   /* the send buffer is full: this kop starts the next chunk */
     }
     return c;

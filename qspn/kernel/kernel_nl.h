@@ -37,6 +37,12 @@ const char *nl_kop_what(const kop *op);   /* "route add", ... for messages */
  * drained: nl_ifindex_refresh() was just called (see ifindex_cached). */
 int nl_kop_request(nl_priv *p, const kop *op, bool drained, struct nl_msg **msg, char *err,
                    size_t errlen);
+/* The request of a route kop written straight into buf (no allocation: the
+ * batch's hot path), the same bytes as nl_kop_request() (test_kernel_netns
+ * compares them); sequence number and port left 0.  Returns its length, 0 when
+ * it does not fit in cap, -1 with err. */
+int nl_route_raw(nl_priv *p, const kop *op, bool drained, void *buf, size_t cap, char *err,
+                 size_t errlen);
 /* Send it and wait for its ACK (kernel_apply's one at a time). */
 int nl_do_request(nl_priv *p, const kop *op, char *err, size_t errlen);
 /* kernel_batch.c: the vtable's apply_batch */

@@ -11,6 +11,7 @@
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kernel_nl.h"
 
@@ -145,4 +146,51 @@ int nl_do_request(nl_priv *p, const kop *op, char *err, size_t errlen)
         return -1;
     int rc = nl_send_sync(p->sk, msg);   /* frees msg */
     return rc < 0 ? set_err_nl(err, errlen, nl_kop_what(op), rc) : 0;
+}
+
+static size_t put_u32(char *buf, size_t off, unsigned short type, uint32_t v)
+{
+    struct rtattr *a = (struct rtattr *)(buf + off);
+    a->rta_type = type;
+    a->rta_len = RTA_LENGTH(sizeof v);
+    memcpy(RTA_DATA(a), &v, sizeof v);
+    return off + RTA_SPACE(sizeof v);
+}
+
+int nl_route_raw(nl_priv *p, const kop *op, bool drained, void *buf, size_t cap, char *err,
+                 size_t errlen)
+{
+    static const uint8_t types[] = { [KROUTE_UNREACHABLE] = RTN_UNREACHABLE,
+                                     [KROUTE_UNICAST] = RTN_UNICAST,
+                                     [KROUTE_BLACKHOLE] = RTN_BLACKHOLE };
+    bool del = op->type == KOP_ROUTE_DEL, nh = !del && op->rtype == KROUTE_UNICAST;
+    int idx = 0;
+    if (nh && op->dev[0])
+        idx = drained ? ifindex_cached(p, op->dev, err, errlen) : ifindex_of(p, op->dev, err, errlen);
+    if (idx < 0)
+        return -1;
+    if (cap < NLMSG_SPACE(sizeof(struct rtmsg)) + 5 * RTA_SPACE(4))
+        return 0;
+    char *b = buf;
+    struct nlmsghdr *h = (struct nlmsghdr *)b;
+    *h = (struct nlmsghdr){ .nlmsg_type = del ? RTM_DELROUTE : RTM_NEWROUTE };
+    h->nlmsg_flags = op->type == KOP_ROUTE_ADD ? NLM_F_CREATE | NLM_F_EXCL
+                   : op->type == KOP_ROUTE_CHANGE ? NLM_F_REPLACE : 0;
+    struct rtmsg *rt = NLMSG_DATA(h);
+    *rt = (struct rtmsg){ .rtm_family = AF_INET, .rtm_dst_len = (uint8_t)op->dst.prefix,
+                          .rtm_table = (uint8_t)op->table, .rtm_protocol = KERNEL_RTPROT_QSPN,
+                          .rtm_type = types[op->rtype] };
+    rt->rtm_scope = del ? RT_SCOPE_NOWHERE : nh && !op->gw ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+    /* attributes in libnl's order, so both paths send the very same request */
+    size_t off = NLMSG_SPACE(sizeof *rt);
+    off = put_u32(b, off, RTA_TABLE, op->table);
+    off = put_u32(b, off, RTA_DST, htonl(op->dst.addr));
+    if (op->src && !del)
+        off = put_u32(b, off, RTA_PREFSRC, htonl(op->src));
+    if (nh && op->gw)
+        off = put_u32(b, off, RTA_GATEWAY, htonl(op->gw));
+    if (idx > 0)
+        off = put_u32(b, off, RTA_OIF, (uint32_t)idx);
+    h->nlmsg_len = (uint32_t)off;
+    return (int)off;
 }
