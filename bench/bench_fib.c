@@ -253,6 +253,35 @@ static int init_world(world *w)
     return 0;
 }
 
+static void print_results(results *res, results *one, bool with_kernel, size_t n_init,
+                          double t_init)
+{
+    char c[10][96];
+    printf("### One best-path change: %s, %d qspn-arcs, %zu routes installed\n\n", o_topo ? o_topo
+           : (o_smoke ? "8.8.8.4" : "256.256.4"), o_arcs, res->routes);
+    printf("Milliseconds, median (min–max) over %d changes each way (back and forth, the two "
+           "kernel paths alternating); %s.\n\n", o_reps,
+           with_kernel ? "kernel: libnl backend in a namespace of its own" : "no kernel (--no-kernel)");
+    printf("| kernel path | routes changed (kops) | fib_compute | fib_diff | kernel apply | total "
+           "| total per 1,000 routes |\n|---|---|---|---|---|---|---|\n");
+    printf("| batched (kernel_apply_all, the daemon's) | %zu | %s | %s | %s | %s | %s |\n", res->kops,
+           cell(res->compute_ms, c[0], sizeof c[0]), cell(res->diff_ms, c[1], sizeof c[1]),
+           cell(res->apply_ms, c[2], sizeof c[2]), cell(res->total_ms, c[3], sizeof c[3]),
+           cell(res->per1000_ms, c[4], sizeof c[4]));
+    printf("| one at a time (kernel_apply) | %zu | %s | %s | %s | %s | %s |\n\n", one->kops,
+           cell(one->compute_ms, c[5], sizeof c[5]), cell(one->diff_ms, c[6], sizeof c[6]),
+           cell(one->apply_ms, c[7], sizeof c[7]), cell(one->total_ms, c[8], sizeof c[8]),
+           cell(one->per1000_ms, c[9], sizeof c[9]));
+    if (!o_smoke) {
+        double v[MAX_REPS];
+        memcpy(v, res->per1000_ms, sizeof v);
+        double med = bench_stats(v, (size_t)o_reps).med;
+        printf("Target: < 5 ms for a change touching 1,000 routes (batched): %.2f ms per 1,000 (%s). "
+               "The first install (%zu kops from nothing) took %.1f ms.\n\n", med,
+               med < 5 ? "met" : "MISSED", n_init, t_init);
+    }
+}
+
 int main(int argc, char **argv)
 {
     GOptionEntry entries[] = {
@@ -308,30 +337,7 @@ int main(int argc, char **argv)
               "the kernel holds the routes of the last change");
     }
 
-    char c[10][96];
-    printf("### One best-path change: %s, %d qspn-arcs, %zu routes installed\n\n", o_topo ? o_topo
-           : (o_smoke ? "8.8.8.4" : "256.256.4"), o_arcs, res.routes);
-    printf("Milliseconds, median (min–max) over %d changes each way (back and forth, the two "
-           "kernel paths alternating); %s.\n\n", o_reps,
-           k ? "kernel: libnl backend in a namespace of its own" : "no kernel (--no-kernel)");
-    printf("| kernel path | routes changed (kops) | fib_compute | fib_diff | kernel apply | total "
-           "| total per 1,000 routes |\n|---|---|---|---|---|---|---|\n");
-    printf("| batched (kernel_apply_all, the daemon's) | %zu | %s | %s | %s | %s | %s |\n", res.kops,
-           cell(res.compute_ms, c[0], sizeof c[0]), cell(res.diff_ms, c[1], sizeof c[1]),
-           cell(res.apply_ms, c[2], sizeof c[2]), cell(res.total_ms, c[3], sizeof c[3]),
-           cell(res.per1000_ms, c[4], sizeof c[4]));
-    printf("| one at a time (kernel_apply) | %zu | %s | %s | %s | %s | %s |\n\n", one.kops,
-           cell(one.compute_ms, c[5], sizeof c[5]), cell(one.diff_ms, c[6], sizeof c[6]),
-           cell(one.apply_ms, c[7], sizeof c[7]), cell(one.total_ms, c[8], sizeof c[8]),
-           cell(one.per1000_ms, c[9], sizeof c[9]));
-    if (!o_smoke) {
-        double v[MAX_REPS];
-        memcpy(v, res.per1000_ms, sizeof v);
-        double med = bench_stats(v, (size_t)o_reps).med;
-        printf("Target: < 5 ms for a change touching 1,000 routes (batched): %.2f ms per 1,000 (%s). "
-               "The first install (%zu kops from nothing) took %.1f ms.\n\n", med,
-               med < 5 ? "met" : "MISSED", n_init, t_init);
-    }
+    print_results(&res, &one, k != NULL, n_init, t_init);
     fib_state_clear(&installed);
     if (k)
         kernel_free(k);
