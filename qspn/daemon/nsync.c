@@ -206,27 +206,29 @@ static bool noted(const qns *ns, const kop *op)
            (!ns->name[0] && (op->type == KOP_RULE_ADD || op->type == KOP_RULE_DEL));
 }
 
+/* One refused operation: counted and logged; the sync goes on with the rest. */
+static void apply_failed(void *ctx, size_t index, const kop *op, const char *err)
+{
+    qns *ns = ctx;
+    (void)index;
+    (void)op;
+    ns->kernel_errors++;
+    ns->sys->c.kernel_errors++;
+    g_log_structured(DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "namespace %s: %s",
+                     ns->name[0] ? ns->name : "default", err);
+}
+
 static void apply(qns *ns, GArray *ops)
 {
-    char err[512];
-    size_t done = 0;
-    size_t i = 0;
     for (guint j = 0; j < ops->len; j++) {
         const kop *op = &g_array_index(ops, kop, j);
         if (noted(ns, op) && (op->type == KOP_RULE_ADD || op->type == KOP_RT_TABLES_ADD))
             qsys_state_note(ns->sys, op, true);
     }
     ns->sys->c.kernel_ops += ops->len;
-    while (i < ops->len) {
-        if (kernel_apply(ns->k, &g_array_index(ops, kop, i), ops->len - i, &done, err, sizeof err) == 0)
-            break;
-        /* keep going: one refused operation must not leave the rest undone */
-        ns->kernel_errors++;
-        ns->sys->c.kernel_errors++;
-        g_log_structured(DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE", "namespace %s: %s",
-                         ns->name[0] ? ns->name : "default", err);
-        i += done + 1;
-    }
+    /* every kop, each failure reported (routes many per system call): the next
+     * sync diffs against the model again anyway */
+    (void)kernel_apply_all(ns->k, (const kop *)ops->data, ops->len, apply_failed, ns);
     for (guint j = 0; j < ops->len; j++) {
         const kop *op = &g_array_index(ops, kop, j);
         if (noted(ns, op) && (op->type == KOP_RULE_DEL || op->type == KOP_RT_TABLES_DEL))

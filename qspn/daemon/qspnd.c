@@ -309,6 +309,7 @@ int main(int argc, char **argv)
         qspnd_options_clear(&d.opt);
         return 1;
     }
+    kernel_set_debug_log(d.opt.verbose);   /* the writer drops debug lines otherwise */
     int ret = 1;
     if (qspnd_signals_install() != 0) {
         LOG(G_LOG_LEVEL_CRITICAL, "cannot install signal handlers: %s", g_strerror(errno));

@@ -13,6 +13,12 @@
  *
  * Consecutive nftables kops (KOP_NFT_TABLE_ADD, KOP_NAT_ADD, KOP_NFT_TABLE_DEL)
  * are applied by kernel_apply() as ONE libnftables transaction.
+ *
+ * Two contracts: kernel_apply() is strict (stops at the first failure; start-up,
+ * teardown and rollback need to know exactly what was done), kernel_apply_all()
+ * applies every kop and reports each failure (the periodic namespace sync, which
+ * diffs again anyway); only the latter can send route and rule kops many per
+ * system call, because rtnetlink goes on after a failed message of a batch.
  */
 #ifndef QSPN_KERNEL_H
 #define QSPN_KERNEL_H
@@ -181,6 +187,11 @@ typedef struct {
      * with err) and come back; NULL when the kernel works where it is called */
     int (*enter)(kernel *k, char *err, size_t errlen);
     void (*leave)(kernel *k, int token);
+    /* optional (NULL: kernel_apply_all() applies them with apply_one): apply n batchable kops
+     * (kernel_batchable()) all, calling result(ctx, i, err) exactly once per kop,
+     * in index order, err NULL when kop i succeeded */
+    void (*apply_batch)(kernel *k, const kop *ops, size_t n,
+                        void (*result)(void *ctx, size_t i, const char *err), void *ctx);
 } kernel_vtable;
 
 /* Outcome of one applied kop, for an observer (qspnctl monitor). */
@@ -216,8 +227,27 @@ int kernel_apply(kernel *k, const kop *ops, size_t n, size_t *done, char *err, s
 #define KERNEL_CANCELLED (-2)
 int kernel_apply_cancellable(kernel *k, const kop *ops, size_t n, size_t *done,
                              const volatile sig_atomic_t *cancel, char *err, size_t errlen);
+
+/* Called by kernel_apply_all() once per failed kop: its index in ops and why. */
+typedef void (*kernel_fail_fn)(void *ctx, size_t index, const kop *op, const char *err);
+/* Apply ALL ops in order and report each failure instead of stopping: returns
+ * the number of failed kops, on_fail (may be NULL) having been called once for
+ * each, in index order.  A tolerant kop that fails is ignored as in
+ * kernel_apply() (neither counted nor reported); a failed nft transaction fails
+ * every kop of it.  Runs of batchable kops go to the backend's apply_batch
+ * (several requests per system call, each acknowledged on its own, so every
+ * kop's outcome is exact); a run is finished before the next non-batchable kop,
+ * so ordering is that of kernel_apply().  Logging and the observer see every kop
+ * with its outcome.  If the kernel's namespace cannot be entered, every kop fails. */
+int kernel_apply_all(kernel *k, const kop *ops, size_t n, kernel_fail_fn on_fail, void *ctx);
+/* Kops kernel_apply_all() may hand to apply_batch: route add/change/del, rule add/del. */
+bool kernel_batchable(const kop *op);
 bool kernel_link_mac(kernel *k, const char *dev, char *mac, size_t len);
 void kernel_free(kernel *k);
+/* Whether kernel_apply* log one debug line per kop (default true).  Formatting
+ * a kop costs about as much as sending it batched: qspnd turns it off unless
+ * --verbose (its log writer drops debug lines then anyway). */
+void kernel_set_debug_log(bool on);
 /* Observe every kop k applies from now on (fn NULL: stop). */
 void kernel_set_observer(kernel *k, kernel_observer fn, void *ctx);
 

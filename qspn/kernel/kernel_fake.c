@@ -54,6 +54,16 @@ static int fake_nft_run(kernel *k, const kop *ops, size_t n, const char *script,
     return 0;
 }
 
+/* The batch of a real backend, one kop at a time: kernel_apply_all() takes the
+ * same path with the fake as with netlink (fail_at counts kops alike). */
+static void fake_apply_batch(kernel *k, const kop *ops, size_t n,
+                             void (*result)(void *ctx, size_t i, const char *err), void *ctx)
+{
+    char err[256];
+    for (size_t i = 0; i < n; i++)
+        result(ctx, i, fake_apply_one(k, &ops[i], err, sizeof err) == 0 ? NULL : err);
+}
+
 static bool fake_link_mac(kernel *k, const char *dev, char *mac, size_t len)
 {
     fake_priv *p = k->priv;
@@ -78,6 +88,7 @@ static const kernel_vtable fake_vt = {
     .nft_run = fake_nft_run,
     .link_mac = fake_link_mac,
     .free = fake_free,
+    .apply_batch = fake_apply_batch,
 };
 
 kernel *kernel_fake_new(const char *rt_tables)

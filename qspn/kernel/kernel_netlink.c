@@ -8,16 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
-#include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/macvlan.h>
-#include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
-#include <netlink/route/rule.h>
 #include <nftables/libnftables.h>
 #include <sched.h>
 #include <stdio.h>
@@ -30,15 +27,6 @@
 
 #include "kernel_nl.h"
 
-static struct nl_addr *ip4(uint32_t host, int prefix)
-{
-    uint32_t be = htonl(host);
-    struct nl_addr *a = nl_addr_build(AF_INET, &be, 4);
-    if (a)
-        nl_addr_set_prefixlen(a, prefix);
-    return a;
-}
-
 int set_err_nl(char *err, size_t errlen, const char *what, int rc)
 {
     snprintf(err, errlen, "%s: %s", what, nl_geterror(rc));
@@ -46,8 +34,10 @@ int set_err_nl(char *err, size_t errlen, const char *what, int rc)
 }
 
 /* Anything on the link-event socket (or an overflow of it) empties the cache. */
-static void drain_link_events(nl_priv *p)
+void nl_ifindex_refresh(nl_priv *p)
 {
+    if (p->ev_fd < 0)
+        return;
     char buf[8192];
     bool any = false;
     for (;;) {
@@ -77,9 +67,14 @@ static int ifindex_lookup(nl_priv *p, const char *dev, char *err, size_t errlen)
 
 int ifindex_of(nl_priv *p, const char *dev, char *err, size_t errlen)
 {
+    nl_ifindex_refresh(p);
+    return ifindex_cached(p, dev, err, errlen);
+}
+
+int ifindex_cached(nl_priv *p, const char *dev, char *err, size_t errlen)
+{
     if (p->ev_fd < 0)
         return ifindex_lookup(p, dev, err, errlen);
-    drain_link_events(p);
     gpointer v = g_hash_table_lookup(p->ifindex, dev);
     if (v) {
         p->ifindex_hits++;
@@ -163,7 +158,7 @@ static int do_addr(nl_priv *p, const kop *op, char *err, size_t errlen)
     if (idx < 0)
         return -1;
     struct rtnl_addr *a = rtnl_addr_alloc();
-    struct nl_addr *local = ip4(op->addr, op->prefix);
+    struct nl_addr *local = nl_ip4(op->addr, op->prefix);
     int rc;
     rtnl_addr_set_ifindex(a, idx);
     rtnl_addr_set_family(a, AF_INET);
@@ -178,106 +173,6 @@ static int do_addr(nl_priv *p, const kop *op, char *err, size_t errlen)
     nl_addr_put(local);
     rtnl_addr_put(a);
     return rc < 0 ? set_err_nl(err, errlen, op->type == KOP_ADDR_ADD ? "address add" : "address del", rc) : 0;
-}
-
-static int do_rule(nl_priv *p, const kop *op, char *err, size_t errlen)
-{
-    struct rtnl_rule *r = rtnl_rule_alloc();
-    int rc;
-    rtnl_rule_set_family(r, AF_INET);
-    rtnl_rule_set_table(r, op->table);
-    rtnl_rule_set_action(r, FR_ACT_TO_TBL);
-    if (op->fwmark) {
-        rtnl_rule_set_mark(r, op->fwmark);
-    }
-    if (op->type == KOP_RULE_ADD)
-        rc = rtnl_rule_add(p->sk, r, NLM_F_EXCL);
-    else
-        rc = rtnl_rule_delete(p->sk, r, 0);
-    rtnl_rule_put(r);
-    return rc < 0 ? set_err_nl(err, errlen, op->type == KOP_RULE_ADD ? "rule add" : "rule del", rc) : 0;
-}
-
-static int do_route(nl_priv *p, const kop *op, char *err, size_t errlen)
-{
-    struct rtnl_route *r = rtnl_route_alloc();
-    struct nl_addr *dst = ip4(op->dst.addr, op->dst.prefix);
-    struct nl_addr *src = NULL;
-    int rc = 0;
-
-    rtnl_route_set_family(r, AF_INET);
-    rtnl_route_set_table(r, op->table);
-    rtnl_route_set_dst(r, dst);
-    rtnl_route_set_protocol(r, KERNEL_RTPROT_QSPN);
-    switch (op->rtype) {
-    case KROUTE_UNREACHABLE:
-        rtnl_route_set_type(r, RTN_UNREACHABLE);
-        break;
-    case KROUTE_BLACKHOLE:
-        rtnl_route_set_type(r, RTN_BLACKHOLE);
-        break;
-    case KROUTE_UNICAST:
-        rtnl_route_set_type(r, RTN_UNICAST);
-        break;
-    }
-    if (op->type == KOP_ROUTE_DEL) {
-        rtnl_route_set_scope(r, RT_SCOPE_NOWHERE);
-    } else if (op->rtype == KROUTE_UNICAST) {
-        struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-        int idx = op->dev[0] ? ifindex_of(p, op->dev, err, errlen) : 0;
-        if (idx < 0) {
-            rtnl_route_nh_free(nh);
-            rc = -1;
-            goto out;
-        }
-        if (idx > 0)
-            rtnl_route_nh_set_ifindex(nh, idx);
-        if (op->gw) {
-            struct nl_addr *gw = ip4(op->gw, 32);
-            rtnl_route_nh_set_gateway(nh, gw);
-            nl_addr_put(gw);
-        }
-        rtnl_route_add_nexthop(r, nh);
-        rtnl_route_set_scope(r, op->gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-    } else {
-        /* like `ip`: unreachable/blackhole routes have universe scope */
-        rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
-    }
-    if (op->src && op->type != KOP_ROUTE_DEL) {
-        src = ip4(op->src, 32);
-        rtnl_route_set_pref_src(r, src);
-    }
-
-    if (op->type == KOP_ROUTE_ADD) {
-        rc = rtnl_route_add(p->sk, r, NLM_F_EXCL);
-        if (rc < 0)
-            rc = set_err_nl(err, errlen, "route add", rc);
-    } else if (op->type == KOP_ROUTE_DEL) {
-        rc = rtnl_route_delete(p->sk, r, 0);
-        if (rc < 0)
-            rc = set_err_nl(err, errlen, "route del", rc);
-    } else {
-        /* `ip route change`: NLM_F_REPLACE without NLM_F_CREATE (ENOENT when missing) */
-        struct nl_msg *msg = NULL;
-        rc = rtnl_route_build_add_request(r, NLM_F_REPLACE, &msg);
-        if (rc >= 0) {
-            nlmsg_hdr(msg)->nlmsg_flags &= ~(unsigned)NLM_F_CREATE;
-            rc = nl_send_auto_complete(p->sk, msg);
-            nlmsg_free(msg);
-            if (rc >= 0)
-                rc = nl_wait_for_ack(p->sk);
-        }
-        if (rc < 0)
-            rc = set_err_nl(err, errlen, "route change", rc);
-        else
-            rc = 0;
-    }
-out:
-    if (src)
-        nl_addr_put(src);
-    nl_addr_put(dst);
-    rtnl_route_put(r);
-    return rc < 0 ? -1 : 0;
 }
 
 typedef struct {
@@ -390,11 +285,11 @@ static int nl_apply_one(kernel *k, const kop *op, char *err, size_t errlen)
         return rt_tables_strip(k, op->table, op->table_name, err, errlen);
     case KOP_RULE_ADD:
     case KOP_RULE_DEL:
-        return do_rule(p, op, err, errlen);
+        return nl_do_request(p, op, err, errlen);
     case KOP_ROUTE_ADD:
     case KOP_ROUTE_CHANGE:
     case KOP_ROUTE_DEL:
-        return do_route(p, op, err, errlen);
+        return nl_do_request(p, op, err, errlen);
     case KOP_ROUTE_FLUSH:
         return delete_routes(p, op->table, op->table, -1, err, errlen);
     case KOP_SWEEP: {
@@ -519,6 +414,7 @@ static const kernel_vtable nl_vt = {
     .free = nl_free,
     .enter = nl_enter,
     .leave = nl_leave,
+    .apply_batch = nl_apply_batch,
 };
 
 kernel *kernel_netlink_new(const char *rt_tables, char *err, size_t errlen)

@@ -189,6 +189,70 @@ static void test_fake(void **state)
     kernel_free(k);
 }
 
+typedef struct {
+    size_t idx[16];
+    size_t n;
+} fails;
+
+static void on_fail(void *ctx, size_t index, const kop *op, const char *err)
+{
+    fails *f = ctx;
+    assert_non_null(op);
+    assert_string_equal(err, "fake failure");
+    f->idx[f->n++] = index;
+}
+
+/* apply_all: every kop is tried, each failure reported by index (a failed nft
+ * transaction: each kop of it), tolerant failures ignored, order kept. */
+static void test_fake_apply_all(void **state)
+{
+    kernel *k = kernel_fake_new("/tmp/rt");
+    kop ops[7];
+    ops[0] = kop_route(KOP_ROUTE_ADD, KROUTE_UNREACHABLE, C("10.0.0.0/29"), 251, "ntk", 0, NULL, 0);
+    ops[1] = kop_route(KOP_ROUTE_DEL, KROUTE_UNREACHABLE, C("10.0.0.8/29"), 251, "ntk", 0, NULL, 0);
+    ops[2] = kop_rule(KOP_RULE_ADD, 0, 251, "ntk");
+    ops[3] = kop_sysctl("net.ipv4.ip_forward", "1");
+    ops[4] = kop_simple(KOP_NFT_TABLE_ADD);
+    ops[5] = kop_nat_snat(C("10.0.0.64/27"), IP("10.0.0.26"));
+    ops[6] = kop_route(KOP_ROUTE_ADD, KROUTE_UNREACHABLE, C("10.0.0.16/29"), 251, "ntk", 0, NULL, 0);
+    fails f = { .n = 0 };
+    size_t n = 0;
+    assert_int_equal(kernel_apply_all(k, ops, 7, on_fail, &f), 0);
+    assert_int_equal(f.n, 0);
+    const char *const *l = kernel_fake_lines(k, &n);
+    assert_int_equal(n, 7);
+    assert_string_equal(l[3], "sysctl net.ipv4.ip_forward=1");
+    assert_string_equal(l[6], "ip route add unreachable 10.0.0.16/29 table ntk");
+
+    /* fail the 2nd kop (in a batch run) and the nft transaction (the 5th apply) */
+    kernel_fake_clear(k);
+    kernel_fake_fail_at(k, 1);
+    assert_int_equal(kernel_apply_all(k, ops, 7, on_fail, &f), 1);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.idx[0], 1);
+    kernel_fake_lines(k, &n);
+    assert_int_equal(n, 6);
+    f.n = 0;
+    kernel_fake_clear(k);
+    kernel_fake_fail_at(k, 4);   /* route, route, rule, sysctl: then the transaction */
+    assert_int_equal(kernel_apply_all(k, ops, 7, on_fail, &f), 2);
+    assert_int_equal(f.n, 2);
+    assert_int_equal(f.idx[0], 4);
+    assert_int_equal(f.idx[1], 5);
+    l = kernel_fake_lines(k, &n);
+    assert_int_equal(n, 5);
+    assert_string_equal(l[4], "ip route add unreachable 10.0.0.16/29 table ntk");
+
+    /* a tolerant kop that fails is neither counted nor reported */
+    f.n = 0;
+    ops[1].tolerant = true;
+    kernel_fake_fail_at(k, 1);
+    assert_int_equal(kernel_apply_all(k, ops, 7, on_fail, &f), 0);
+    assert_int_equal(f.n, 0);
+    assert_int_equal(kernel_apply_all(k, ops, 0, on_fail, &f), 0);
+    kernel_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_nft),
         cmocka_unit_test(test_rt_tables_strip),
         cmocka_unit_test(test_fake),
+        cmocka_unit_test(test_fake_apply_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
