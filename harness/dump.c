@@ -8,7 +8,9 @@
  * forked child of the harness enters the namespace itself, as `ip netns exec`
  * does (network namespace, private mount namespace, /etc/netns/NS entries
  * bound over /etc, so that ip names the system's routing tables), then runs
- * only the 5 dumping programs, by absolute path; rt_tables is read here. */
+ * only 3 programs, by absolute path: one `ip -batch` for routes, rules and
+ * addresses (split here: see split_ip), iptables-save and nft; rt_tables is
+ * read here. */
 #define _GNU_SOURCE
 #include "netfilter.h"
 #include "testbed.h"
@@ -29,14 +31,18 @@ typedef struct {
   const char *title;   /* section header, "" for none */
   char *argv[6];
   gboolean quiet;      /* stderr to /dev/null */
+  const char *input;   /* stdin of the program, or NULL */
 } DumpCmd;
+
+#define DUMP_CMDS 3
+#define IP_BATCH "route show table all\nrule\naddr\n"
 
 /* Everything the child needs, prepared before fork (no allocation after). */
 typedef struct {
   int net_fd;          /* /run/netns/<ns> */
   char *src[DUMP_BINDS], *dst[DUMP_BINDS];
   int nbinds;
-  DumpCmd cmd[5];
+  DumpCmd cmd[DUMP_CMDS];
 } DumpPlan;
 
 static char *
@@ -84,12 +90,10 @@ plan_new(DumpPlan *p, HnNs *ns, char **failure)
   if (ns->parent)
     plan_binds(p, ns->parent->real);
   plan_binds(p, ns->real);
-  DumpCmd cmds[5] = {
-    { "### ip route show table all\n", { ip, "route", "show", "table", "all", NULL }, FALSE },
-    { "### ip rule\n", { ip, "rule", NULL }, FALSE },
-    { "### ip addr\n", { ip, "addr", NULL }, FALSE },
-    { "@@@ iptables-save\n", { ipt, NULL }, TRUE },
-    { "@@@ nft\n", { nft, "list", "table", "ip", "qspnd", NULL }, TRUE },
+  DumpCmd cmds[DUMP_CMDS] = {
+    { "@@@ ip\n", { ip, "-force", "-batch", "-", NULL }, FALSE, IP_BATCH },
+    { "@@@ iptables-save\n", { ipt, NULL }, TRUE, NULL },
+    { "@@@ nft\n", { nft, "list", "table", "ip", "qspnd", NULL }, TRUE, NULL },
   };
   memcpy(p->cmd, cmds, sizeof cmds);
   return TRUE;
@@ -133,7 +137,7 @@ child_run(const DumpPlan *p)
   for (int i = 0; i < p->nbinds; i++)
     if (mount(p->src[i], p->dst[i], "none", MS_BIND, NULL) < 0)
       say("### dump: cannot bind /etc/netns entry\n");
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < DUMP_CMDS; i++) {
     say(p->cmd[i].title);
     pid_t c = fork();
     if (c == 0) {
@@ -141,6 +145,14 @@ child_run(const DumpPlan *p)
         int nul = open("/dev/null", O_WRONLY);
         if (nul >= 0)
           dup2(nul, 2);
+      }
+      int in[2];
+      /* a few bytes: they fit in the pipe before anyone reads */
+      if (p->cmd[i].input && pipe(in) == 0) {
+        if (write(in[1], p->cmd[i].input, strlen(p->cmd[i].input)) < 0)
+          _exit(126);
+        close(in[1]);
+        dup2(in[0], 0);
       }
       execv(p->cmd[i].argv[0], p->cmd[i].argv);
       say("### dump: cannot execute a dump program\n");
@@ -234,11 +246,45 @@ append_rt_tables(GString *o, const HnNs *ns)
   g_free(path);
 }
 
+/* "N:" followed by c at the start of line l (ip rule: "0:\tfrom all ...";
+ * ip addr: "1: lo: <...>"; no IPv4 or IPv6 route line starts so). */
+static gboolean
+numbered(const char *l, char c)
+{
+  const char *p = l;
+  while (g_ascii_isdigit(*p))
+    p++;
+  return p > l && p[0] == ':' && p[1] == c;
+}
+
+/* The output of one `ip -batch` (routes, rules, addresses, in this order)
+ * cut into the documented sections. */
+static void
+split_ip(GString *o, const char *ip, size_t len)
+{
+  static const char *const head[] = { "### ip route show table all\n", "### ip rule\n", "### ip addr\n" };
+  int section = 0;
+  const char *l = ip, *end = ip + len;
+  g_string_append(o, head[0]);
+  while (l < end) {
+    const char *nl = memchr(l, '\n', end - l);
+    const char *next = nl ? nl + 1 : end;
+    int want = numbered(l, ' ') ? 2 : numbered(l, '\t') ? 1 : section;
+    while (section < want)
+      g_string_append(o, head[++section]);
+    g_string_append_len(o, l, next - l);
+    l = next;
+  }
+  while (section < 2)
+    g_string_append(o, head[++section]);
+}
+
 static char *
 assemble(const char *raw, const HnNs *ns, GHashTable *sticky)
 {
-  static const char IPT[] = "@@@ iptables-save\n", NFT[] = "@@@ nft\n", END[] = "@@@ end\n";
-  const char *ipt = strstr(raw, IPT);
+  static const char IP[] = "@@@ ip\n", IPT[] = "@@@ iptables-save\n", NFT[] = "@@@ nft\n", END[] = "@@@ end\n";
+  const char *ip = strstr(raw, IP);
+  const char *ipt = ip ? strstr(ip, IPT) : NULL;
   const char *nft = ipt ? strstr(ipt, NFT) : NULL;
   const char *end = nft ? strstr(nft, END) : NULL;
   if (!ipt || !nft || !end)
@@ -246,7 +292,8 @@ assemble(const char *raw, const HnNs *ns, GHashTable *sticky)
   char *ipt_text = g_strndup(ipt + strlen(IPT), nft - ipt - strlen(IPT));
   char *nft_text = g_strndup(nft + strlen(NFT), end - nft - strlen(NFT));
   char *canon = hn_netfilter_canonical(ipt_text, nft_text, sticky);
-  GString *o = g_string_new_len(raw, ipt - raw);
+  GString *o = g_string_new_len(raw, ip - raw);
+  split_ip(o, ip + strlen(IP), ipt - ip - strlen(IP));
   g_string_append(o, "### iptables-save\n");
   g_string_append(o, canon);
   g_string_append(o, end + strlen(END));
