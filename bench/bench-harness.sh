@@ -1,8 +1,9 @@
 #!/bin/sh
 # bench-harness.sh - issue 12 part 5: build and tear down an N-system testbed with
 # qspn-harness (one medium, no daemon started, one `settle` step), for each N.
-#   bench/bench-harness.sh [BUILD_DIR (build-rel)] [REPS (5)] [N...] (default 16 32 64: the
-# harness accepts at most 64 systems per world today; issue 12 asks for 100, 250, 500)
+#   bench/bench-harness.sh [BUILD_DIR (build-rel)] [REPS (5)] [N...] (default 16 32 64; the
+# harness accepts up to 1000 systems per world (HN_MAX_SYSTEMS), 1023 on one medium;
+# issue 12 asks for 100, 250, 500)
 # Prints a Markdown table: the harness's own "built in" time, the settle step, and
 # the rest of the wall time (teardown and the harness's final checks), in seconds,
 # median (min–max). Needs root (the harness exits 77 without: this script too).
