@@ -10,8 +10,9 @@
 # counts N s where it says "~N s", else 1 s (low) to 4 s (high).  Prints a
 # Markdown table: per group its sub-steps, the harness's wall time (sum of the
 # steps' duration_ms) and settle time, the commands, the documented waits and the
-# ratio harness / documented; then the totals.  Steps outside any group (T1, T2)
-# are in the totals of the harness only.  Needs jq.
+# ratio harness / documented; then the totals.  A group whose block lists no
+# qspnclient command (S16, S17: "(automatic)") waits 0 s.  Steps outside any group
+# (T1, T2) are in the totals of the harness only.  Needs jq.
 set -eu
 REPORT=${1:?usage: storyline-steps.sh REPORT [CATALOGUE]}
 CAT=${2:-$(dirname "$0")/../../shared/scenarios/catalogue.md}
@@ -23,7 +24,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 # group TAB commands TAB low ms TAB high ms, from the "User commands" blocks
 awk -v OFS='\t' '
     /^### S[0-9]+ / { g = $2; next }
-    /^User commands/ { want = 1; next }
+    /^User commands/ { want = 1; if (!(g in seen)) { seen[g] = 1; order[++k] = g }; next }
     /^```/ { if (want && !inblock) { inblock = 1; next }
              if (inblock) { inblock = 0; want = 0 }; next }
     inblock && /^[A-Za-z0-9_.-]+:[ \t]+qspnclient / {
@@ -32,9 +33,8 @@ awk -v OFS='\t' '
             w = substr($0, RSTART, RLENGTH); gsub(/[^0-9.]/, "", w)
             lo[g] += w * 1000; hi[g] += w * 1000
         } else { lo[g] += 1000; hi[g] += 4000 }
-        if (!(g in seen)) { seen[g] = 1; order[++k] = g }
     }
-    END { for (i = 1; i <= k; i++) print order[i], n[order[i]], lo[order[i]], hi[order[i]] }
+    END { for (i = 1; i <= k; i++) print order[i], n[order[i]] + 0, lo[order[i]] + 0, hi[order[i]] + 0 }
 ' "$CAT" > "$tmp/doc"
 [ -s "$tmp/doc" ] || { echo "storyline-steps: no User commands in $CAT" >&2; exit 1; }
 
@@ -43,7 +43,7 @@ jq -r '.steps[] | [.id, .duration_ms, (.settle_ms // 0)] | @tsv' "$REPORT" > "$t
 
 awk -F '\t' -v OFS='\t' '
     function s(ms) { return sprintf("%.2f", ms / 1000) }
-    function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+    function ratio(a, l, h) { return h > 0 ? sprintf("%.2f–%.2f", a / h, a / l) : "-" }
     NR == FNR { n[$1] = $2; lo[$1] = $3; hi[$1] = $4; next }
     {
         g = $1; sub(/[^0-9]+$/, "", g)          # S01a -> S01
@@ -57,12 +57,12 @@ awk -F '\t' -v OFS='\t' '
         print "|---|---|---|---|---|---|---|"
         for (i = 1; i <= k; i++) {
             g = order[i]; tc += n[g]; tl += lo[g]; th += hi[g]; gw += wall[g]
-            printf "| %s | %d | %s | %s | %d | %s–%s | %s–%s |\n", g, sub_[g], s(wall[g]), s(settle[g]),
-                n[g], s(lo[g]), s(hi[g]), ratio(wall[g], hi[g]), ratio(wall[g], lo[g])
+            printf "| %s | %d | %s | %s | %d | %s–%s | %s |\n", g, sub_[g], s(wall[g]), s(settle[g]),
+                n[g], s(lo[g]), s(hi[g]), ratio(wall[g], lo[g], hi[g])
         }
-        printf "| **storyline** | %d groups | %s | | %d | %s–%s | %s–%s |\n", k, s(gw), tc, s(tl), s(th),
-            ratio(gw, th), ratio(gw, tl)
-        printf "| other steps (T1, T2) | | %s | %s | | | |\n", s(other), s(othsettle)
+        printf "| **storyline** | %d groups | %s | | %d | %s–%s | %s |\n", k, s(gw), tc, s(tl), s(th),
+            ratio(gw, tl, th)
+        printf "| steps of no group (T1, T2) | | %s | %s | | | |\n", s(other), s(othsettle)
         printf "| **all steps** | | %s | %s | | | |\n", s(tw), s(ts)
     }
 ' "$tmp/doc" "$tmp/steps"
