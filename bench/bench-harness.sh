@@ -18,7 +18,9 @@ H=$B/harness/qspn-harness
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT INT TERM
 mkdir -p "$dir/exp"
-printf 'step B01 nothing\n  settle 0.1\n' > "$dir/s.steps"
+# a round of dumps of 500 namespaces takes seconds on a loaded machine: the
+# default deadline (20 s) is for the storyline's 8 systems
+printf 'step B01 nothing\n  settle 0.1\n  deadline 600\n' > "$dir/s.steps"
 
 world() { # N
     echo "medium m filter"
@@ -47,7 +49,7 @@ for n in $SIZES; do
         t0=$(date +%s.%N)
         rc=0
         "$H" run --world "$dir/w.world" --steps "$dir/s.steps" --expected "$dir/exp" \
-            --qspnd "$B/qspn/daemon/qspnd" --qspnctl "$B/qspn/cli/qspnctl" --pings none \
+            --qspnd "$B/qspn/daemon/qspnd" --qspnctl "$B/qspn/cli/qspnctl" --pings none --artifacts "$dir/art" \
             > "$dir/out" 2>&1 || rc=$?
         t1=$(date +%s.%N)
         [ "$rc" = 77 ] && { echo "(skipped: needs root)"; exit 77; }
