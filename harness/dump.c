@@ -9,7 +9,7 @@
  * does (network namespace, private mount namespace, /etc/netns/NS entries
  * bound over /etc, so that ip names the system's routing tables), then runs
  * only 3 programs, by absolute path: one `ip -batch` for routes, rules and
- * addresses (split here: see split_ip), iptables-save and nft; rt_tables is
+ * addresses (split here: see hn_dump_split_ip), iptables-save and nft; rt_tables is
  * read here. */
 #define _GNU_SOURCE
 #include "netfilter.h"
@@ -257,10 +257,8 @@ numbered(const char *l, char c)
   return p > l && p[0] == ':' && p[1] == c;
 }
 
-/* The output of one `ip -batch` (routes, rules, addresses, in this order)
- * cut into the documented sections. */
-static void
-split_ip(GString *o, const char *ip, size_t len)
+void
+hn_dump_split_ip(GString *o, const char *ip, size_t len)
 {
   static const char *const head[] = { "### ip route show table all\n", "### ip rule\n", "### ip addr\n" };
   int section = 0;
@@ -293,7 +291,7 @@ assemble(const char *raw, const HnNs *ns, GHashTable *sticky)
   char *nft_text = g_strndup(nft + strlen(NFT), end - nft - strlen(NFT));
   char *canon = hn_netfilter_canonical(ipt_text, nft_text, sticky);
   GString *o = g_string_new_len(raw, ip - raw);
-  split_ip(o, ip + strlen(IP), ipt - ip - strlen(IP));
+  hn_dump_split_ip(o, ip + strlen(IP), ipt - ip - strlen(IP));
   g_string_append(o, "### iptables-save\n");
   g_string_append(o, canon);
   g_string_append(o, end + strlen(END));
