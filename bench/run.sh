@@ -8,6 +8,9 @@
 # window in s, 30), BENCH_SCALE_GRID (e.g. "16 16": qspnd alone on that grid; default
 # none: it takes minutes), BENCH_HARNESS_SIZES (testbed sizes of bench-harness.sh, e.g. "100 250 500"; default
 # none: on a loaded 2-core machine 500 systems take minutes per repetition).
+# BENCH_STORYLINE=1: also run the storyline (topologies/greek.*, as `make storyline`, from
+# BUILD_DIR) and print its wall time per step against the documented testbed's waits
+# (storyline-steps.sh; minutes; SHARED_DIR (../shared) holds the documents).
 # The kernel benchmark needs root (it exits 77 without: reported as skipped).
 set -eu
 B=${1:-build-rel}
@@ -58,6 +61,25 @@ if [ -n "${BENCH_HARNESS_SIZES:-}" ]; then
     # shellcheck disable=SC2086 # the sizes are words
     run "Harness: testbed build and teardown (issue 12 part 5)" sh "$here/bench-harness.sh" \
         "$B" "$REPS" $BENCH_HARNESS_SIZES
+fi
+
+# the storyline run as `make storyline` does, then its table; the harness's own
+# output goes to stderr, its exit status is kept (the table is printed anyway)
+storyline() { # BUILD SHARED
+    json=$(mktemp)
+    src=$here/..
+    rc=0
+    "$1/harness/qspn-harness" run --world "$src/topologies/greek.world" --steps "$src/topologies/greek.steps" \
+        --expected "$2/scenarios/expected" --qspnd "$1/qspn/daemon/qspnd" --qspnctl "$1/qspn/cli/qspnctl" \
+        --json "$json" >&2 || rc=$?
+    [ "$rc" = 77 ] && [ ! -s "$json" ] && { rm -f "$json"; return 77; }
+    sh "$here/storyline-steps.sh" "$json" "$2/scenarios/catalogue.md" || rc=$?
+    rm -f "$json"
+    return "$rc"
+}
+if [ -n "${BENCH_STORYLINE:-}" ]; then
+    run "Storyline: wall time per step against the documented waits (issue 12 part 6)" \
+        storyline "$B" "${SHARED_DIR:-$here/../../shared}"
 fi
 
 {

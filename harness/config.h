@@ -6,7 +6,12 @@
 
 #include <glib.h>
 
-#define HN_MAX_SYSTEMS 64
+/* Systems per world: namespaces are named after them (no length limit), hub
+ * ports after them (<= 12 + ".N" <= 15 characters, IFNAMSIZ). */
+#define HN_MAX_SYSTEMS 1000
+/* Interfaces attached to one medium: a Linux bridge has 1024 port numbers,
+ * 0 reserved (BR_MAX_PORTS, net/bridge/br_private.h). */
+#define HN_MAX_MEDIUM_PORTS 1023
 #define HN_MAX_IFACES 8 /* per system */
 #define HN_MAX_STEPS 1000
 #define HN_MAX_ACTIONS 1000 /* per step */

@@ -271,6 +271,23 @@ run_step(HnRun *r, HnStep *st, gboolean selected)
   g_string_free(detail, TRUE);
 }
 
+/* Does a start or restart action of the steps name this system?  Only those
+ * systems need their pre-start state: a dump of every namespace costs
+ * processes, and a big testbed may start few daemons or none. */
+static gboolean
+started_by_steps(const HnSteps *st, const char *sys)
+{
+  for (guint i = 0; i < st->steps->len; i++) {
+    const HnStep *step = g_ptr_array_index(st->steps, i);
+    for (guint j = 0; j < step->actions->len; j++) {
+      const HnAction *a = g_ptr_array_index(step->actions, j);
+      if ((a->kind == HN_ACT_START || a->kind == HN_ACT_RESTART) && !strcmp(a->a, sys))
+        return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 static gboolean
 build(HnRun *r)
 {
@@ -282,11 +299,19 @@ build(HnRun *r)
     r->failed++;
     return FALSE;
   }
-  /* pre-start state of every system (for the after-quit check) */
-  char **raw = hn_bed_dump(r->bed, (HnNs **)r->bed->nss->pdata, r->bed->nss->len, FALSE);
-  for (guint i = 0; i < r->bed->nss->len; i++)
-    ((HnNs *)g_ptr_array_index(r->bed->nss, i))->prestart = hn_normalise(raw[i], TRUE);
+  /* pre-start state of every system whose daemon the steps start (for the
+   * after-quit check) */
+  GPtrArray *todo = g_ptr_array_new();
+  for (guint i = 0; i < r->bed->nss->len; i++) {
+    HnNs *ns = g_ptr_array_index(r->bed->nss, i);
+    if (started_by_steps(r->steps, ns->name))
+      g_ptr_array_add(todo, ns);
+  }
+  char **raw = hn_bed_dump(r->bed, (HnNs **)todo->pdata, todo->len, FALSE);
+  for (guint i = 0; i < todo->len; i++)
+    ((HnNs *)g_ptr_array_index(todo, i))->prestart = hn_normalise(raw[i], TRUE);
   g_strfreev(raw);
+  g_ptr_array_free(todo, TRUE);
   printf("testbed: %u systems, %u media, hub %s, built in %.2fs\n", r->bed->nss->len, r->world->media->len,
          r->bed->hub, hn_now() - t0);
   return TRUE;

@@ -308,9 +308,11 @@ build_namespaces(HnBed *bed, GError **error)
     g_ptr_array_add(bed->etc_dirs, dir);
     /* rt_tables: the reserved values only, as in the documented initial state,
      * whatever another program may have appended to the host's file */
-    ok = copy_tree("/etc/iproute2", ipr, error) &&
-         g_file_set_contents(rt, "#\n# reserved values\n#\n255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n", -1,
-                             error);
+    ok = copy_tree("/etc/iproute2", ipr, error);
+    /* a new file, not a replaced one: glib fsyncs only what it replaces */
+    unlink(rt);
+    ok = ok && g_file_set_contents(rt, "#\n# reserved values\n#\n255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n",
+                                   -1, error);
     g_free(rt);
     g_free(ipr);
     if (!ok)

@@ -75,6 +75,10 @@ void hn_bed_free(HnBed *bed);
  * for systems]).  Identity namespaces are entered from their system.
  * use_sticky: pass each namespace's sticky set to the netfilter renderer. */
 char **hn_bed_dump(HnBed *bed, HnNs **nss, guint n, gboolean use_sticky);
+/* Append to o the output of one `ip -batch` of "route show table all", "rule"
+ * and "addr" (len bytes at ip), cut into the three sections of a dump: a
+ * rule line starts "N:\t", an address line "N: ", no route line does. */
+void hn_dump_split_ip(GString *o, const char *ip, size_t len);
 
 /* Reap the daemon if it exited; returns TRUE if still running. */
 gboolean hn_ns_daemon_alive(HnNs *ns);

@@ -283,6 +283,7 @@ finish_world(WCtx *c)
   g_hash_table_add(hub, "lo");
   for (guint i = 0; i < w->media->len; i++)
     g_hash_table_add(hub, ((HnMedium *)g_ptr_array_index(w->media, i))->name);
+  GHashTable *ports = g_hash_table_new(g_str_hash, g_str_equal); /* medium -> count */
   for (guint i = 0; ok && i < w->systems->len; i++) {
     HnSystem *s = g_ptr_array_index(w->systems, i);
     c->ln = s->line;
@@ -295,8 +296,14 @@ finish_world(WCtx *c)
         ok = WFAIL(c, "hub port %s of system %s clashes with a medium or another port", f->port, s->name);
       else
         g_hash_table_add(hub, f->port);
+      guint n = GPOINTER_TO_UINT(g_hash_table_lookup(ports, f->medium)) + 1;
+      g_hash_table_insert(ports, f->medium, GUINT_TO_POINTER(n));
+      if (ok && n > HN_MAX_MEDIUM_PORTS)
+        ok = WFAIL(c, "medium %s: more than %d interfaces (the ports of a Linux bridge)", f->medium,
+                   HN_MAX_MEDIUM_PORTS);
     }
   }
+  g_hash_table_destroy(ports);
   g_hash_table_destroy(hub);
   if (ok && w->systems->len == 0)
     ok = WFAIL(c, "no systems");
