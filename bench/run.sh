@@ -6,11 +6,12 @@
 # Environment: BENCH_REPS (5), BENCH_ROUTES (1000,10000,100000), BENCH_SAMPLE (1000),
 # BENCH_GRID (rows and columns of the convergence grid, "7 7"), BENCH_IDLE (idle
 # window in s, 30), BENCH_SCALE_GRID (e.g. "16 16": qspnd alone on that grid; default
-# none: it takes minutes), BENCH_HARNESS_SIZES (testbed sizes of bench-harness.sh, e.g. "100 250 500"; default
-# none: on a loaded 2-core machine 500 systems take minutes per repetition).
-# BENCH_STORYLINE=1: also run the storyline (topologies/greek.*, as `make storyline`, from
-# BUILD_DIR) and print its wall time per step against the documented testbed's waits
-# (storyline-steps.sh; minutes; SHARED_DIR (../shared) holds the documents).
+# none: it takes minutes), BENCH_HARNESS_SIZES (testbed sizes of bench-harness.sh,
+# "100 250 500"; "" skips it), BENCH_HARNESS_REPS (its repetitions, 1: a 500-system run
+# is about a minute), BENCH_STORYLINE (1: run the storyline (topologies/greek.*, as
+# `make storyline`, from BUILD_DIR) and print its wall time per step against the
+# documented testbed's waits (storyline-steps.sh; SHARED_DIR (../shared) holds the
+# documents); 0 skips it).
 # The kernel benchmark needs root (it exits 77 without: reported as skipped).
 set -eu
 B=${1:-build-rel}
@@ -57,10 +58,11 @@ if [ -n "${BENCH_SCALE_GRID:-}" ]; then
     run "Scale: one machine, many qspnd (issue 12 part 4)" sh "$here/converge-table.sh" \
         "$B" $BENCH_SCALE_GRID "${BENCH_IDLE:-30}" qspnd
 fi
-if [ -n "${BENCH_HARNESS_SIZES:-}" ]; then
+HARNESS_SIZES=${BENCH_HARNESS_SIZES-100 250 500}
+if [ -n "$HARNESS_SIZES" ]; then
     # shellcheck disable=SC2086 # the sizes are words
     run "Harness: testbed build and teardown (issue 12 part 5)" sh "$here/bench-harness.sh" \
-        "$B" "$REPS" $BENCH_HARNESS_SIZES
+        "$B" "${BENCH_HARNESS_REPS:-1}" $HARNESS_SIZES
 fi
 
 # the storyline run as `make storyline` does, then its table; the harness's own
@@ -77,7 +79,7 @@ storyline() { # BUILD SHARED
     rm -f "$json"
     return "$rc"
 }
-if [ -n "${BENCH_STORYLINE:-}" ]; then
+if [ "${BENCH_STORYLINE:-1}" != 0 ]; then
     run "Storyline: wall time per step against the documented waits (issue 12 part 6)" \
         storyline "$B" "${SHARED_DIR:-$here/../../shared}"
 fi
