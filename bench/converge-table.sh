@@ -33,13 +33,17 @@ cell() { # DAEMON EVENT: "50 % / 90 % / all" seconds
     echo "$(val "$1" "$2" p50_s) / $(val "$1" "$2" p90_s) / **$v**"
 }
 
+table_head() { # TITLE1 TITLE2: a Markdown table head with a column per daemon
+    printf '| %s | %s |' "$1" "$2"
+    for d in $DAEMONS; do printf ' %s |' "$d"; done
+    printf '\n|---|---|'
+    for d in $DAEMONS; do printf -- '---|'; done
+    echo
+}
+
 echo "Grid ${ROWS}×$COLS ($((ROWS * COLS)) systems, $(( (ROWS - 1) * COLS + ROWS * (COLS - 1) )) arcs). Seconds from the event until 50 % / 90 % / all of the sampled pairs ping (all: and keep pinging for 10 rounds of 100 ms); pairs sampled with a fixed seed, echo every 100 ms, reply timeout 1 s."
 echo
-printf '| event | pairs |'
-for d in $DAEMONS; do printf ' %s |' "$d"; done
-printf '\n|---|---|'
-for d in $DAEMONS; do printf -- '---|'; done
-echo
+table_head event pairs
 for ev in formation cut crash; do
     case $ev in
     formation) name="formation: after the last event" ;;
@@ -59,11 +63,7 @@ for ev in formation cut crash; do
     fi
 done
 echo
-printf '| idle, per system | target |'
-for d in $DAEMONS; do printf ' %s |' "$d"; done
-printf '\n|---|---|'
-for d in $DAEMONS; do printf -- '---|'; done
-echo
+table_head "idle, per system" target
 row() { # LABEL TARGET KEY
     printf '| %s | %s |' "$1" "$2"
     for d in $DAEMONS; do printf ' %s |' "$(val "$d" idle "$3")"; done

@@ -284,14 +284,18 @@ static qspn_decode_status get_path(cursor *c, const ntk_topology *t, qspn_etp_pa
 
 /* The value of one TLV of an ETP; each returns early on its first error.  The
  * caller checks afterwards that the TLV was consumed exactly. */
-static qspn_decode_status get_tlv_fps(cursor *c, int l, qspn_etp *e)
+/* The count that opens a per-level TLV: one entry per level and one more. */
+static qspn_decode_status get_level_count(cursor *c, int l)
 {
     uint32_t n = get_u8(c);
     if (c->bad)
         return QSPN_DECODE_TRUNCATED;
-    if (n != (uint32_t)l + 1)
-        return QSPN_DECODE_BAD_VALUE;
-    qspn_decode_status s = QSPN_DECODE_OK;
+    return n == (uint32_t)l + 1 ? QSPN_DECODE_OK : QSPN_DECODE_BAD_VALUE;
+}
+
+static qspn_decode_status get_tlv_fps(cursor *c, int l, qspn_etp *e)
+{
+    qspn_decode_status s = get_level_count(c, l);
     for (int i = 0; i <= l && s == QSPN_DECODE_OK; i++)
         s = get_fp(c, l, i, &e->fps[i]);
     return s;
@@ -299,12 +303,9 @@ static qspn_decode_status get_tlv_fps(cursor *c, int l, qspn_etp *e)
 
 static qspn_decode_status get_tlv_nodes_inside(cursor *c, int l, qspn_etp *e)
 {
-    uint32_t n = get_u8(c);
-    if (c->bad)
-        return QSPN_DECODE_TRUNCATED;
-    if (n != (uint32_t)l + 1)
-        return QSPN_DECODE_BAD_VALUE;
-    qspn_decode_status s = QSPN_DECODE_OK;
+    qspn_decode_status s = get_level_count(c, l);
+    if (s != QSPN_DECODE_OK)
+        return s;
     for (int i = 0; i <= l; i++) {
         e->nodes_inside[i] = get_u32(c);
         if (e->nodes_inside[i] > MAX_NODES_INSIDE)
