@@ -4,7 +4,7 @@
  * Why not `ip netns exec NS sh -c '...'`: that is 8 processes per namespace
  * and dump (ip netns exec, sh, 3 ip, iptables-save, nft, grep), and the
  * harness dumps every namespace at every checkpoint: process creation was
- * most of a testbed's build and settle time (bench/notes-harness.md).  Here a
+ * most of a testbed's build and settle time (bench/PERFORMANCE.notes.md, "Part 5").  Here a
  * forked child of the harness enters the namespace itself, as `ip netns exec`
  * does (network namespace, private mount namespace, /etc/netns/NS entries
  * bound over /etc, so that ip names the system's routing tables), then runs
