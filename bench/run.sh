@@ -41,6 +41,7 @@ run() {
     else
         cat "$tmp" >> "$res"
     fi
+    echo >> "$res"
     cat "$tmp"
     return 0
 }
