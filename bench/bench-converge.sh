@@ -173,10 +173,14 @@ start_babeld() { # INDEX
 }
 
 # --- measurements --------------------------------------------------------------
-# pairs FILE EXCLUDE K: K random destinations per source (fixed seed), no self, no EXCLUDE
-pairs() {
+# "INDEX ADDRESS" of every system, once (one qspnctl ipcalc each for qspnd)
+write_globals() {
     n=0
     while [ $n -lt "$N" ]; do echo "$n $(global_of $n)"; n=$((n + 1)); done > "$dir/globals"
+}
+
+# pairs FILE EXCLUDE K: K random destinations per source (fixed seed), no self, no EXCLUDE
+pairs() {
     awk -v N="$N" -v x="$2" -v k="$3" -v P="$P" 'NR == FNR { g[$1] = $2; next } END {
         srand(12); for (s = 0; s < N; s++) { if (s == x) continue
             for (j = 0; j < k; j++) { do d = int(rand() * N); while (d == s || d == x)
@@ -260,6 +264,7 @@ BASE="daemon=$DAEMON grid=${ROWS}x$COLS systems=$N"
 t=$(now)
 build_testbed
 echo "bench-converge: $N namespaces, $(wc -l < "$dir/edges") veth pairs in $(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s" >&2
+write_globals
 pairs "$dir/pairs.all" -1 "${BENCH_CONV_PAIRS:-2}"
 tfirst=
 if [ "$DAEMON" = qspnd ]; then
@@ -283,13 +288,13 @@ for ev in $EVENTS; do
     cut) # the vertical arc of the middle column between the two middle rows
         a=$(node $((ROWS / 2 - 1)) $((COLS / 2)))
         b=$(node $((ROWS / 2)) $((COLS / 2)))
-        drop "$a" vs
-        drop "$b" vn
-        t0=$(now)
         # every node from both ends, not the ends themselves
         awk -v a="$a" -v b="$b" -v P="$P" 'NR == FNR { g[$1] = $2; n = NR; next } END {
             for (d = 0; d < n; d++) { if (d != a) print P "-" a, g[d]; if (d != b) print P "-" b, g[d] } }' \
             "$dir/globals" /dev/null > "$dir/pairs.cut"
+        drop "$a" vs
+        drop "$b" vn
+        t0=$(now)
         measure cut "$dir/pairs.cut" "$t0" ;;
     crash) # the last system of the middle row (its row stays connected without it)
         x=$(node $((ROWS / 2)) $((COLS - 1)))

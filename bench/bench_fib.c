@@ -292,16 +292,11 @@ int main(int argc, char **argv)
         { "smoke", 0, 0, G_OPTION_ARG_NONE, &o_smoke, "8.8.8.4, 1 change: checks only that it runs and is right", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    GOptionContext *ctx = g_option_context_new("- the route update after one best-path change");
-    g_option_context_set_description(ctx,
-        "Needs root (a network namespace of its own) unless --no-kernel.  Prints a Markdown\n"
-        "table; exit 0 when every check passed, 1 when one failed, 2 on usage errors, 77\n"
-        "without the privileges.\n");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    GError *ge = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &ge))
-        return fprintf(stderr, "bench-fib: %s\n", ge->message), 2;
-    g_option_context_free(ctx);
+    if (!bench_parse_options("bench-fib", "- the route update after one best-path change",
+            "Needs root (a network namespace of its own) unless --no-kernel.  Prints a Markdown\n"
+            "table; exit 0 when every check passed, 1 when one failed, 2 on usage errors, 77\n"
+            "without the privileges.\n", entries, &argc, &argv))
+        return 2;
     if (o_smoke)
         o_reps = 1;
     if (o_arcs < 2 || o_arcs > MAX_ARCS || o_reps < 1 || o_reps > MAX_REPS)

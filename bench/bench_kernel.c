@@ -436,18 +436,11 @@ int main(int argc, char **argv)
         { "smoke", 0, 0, G_OPTION_ARG_NONE, &o_smoke, "tiny sizes, 1 repetition: checks only that it runs and is right", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    GOptionContext *ctx = g_option_context_new("- qspnd's kernel layer against ip -batch, ip per route, nft -f");
-    g_option_context_set_description(ctx,
-        "Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN): works in a network namespace of its own.\n"
-        "Prints Markdown tables; exit 0 when every result was checked against the kernel,\n"
-        "1 when a check failed, 2 on usage errors, 77 without the privileges.\n");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    GError *ge = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &ge)) {
-        fprintf(stderr, "bench-kernel: %s\n", ge->message);
+    if (!bench_parse_options("bench-kernel", "- qspnd's kernel layer against ip -batch, ip per route, nft -f",
+            "Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN): works in a network namespace of its own.\n"
+            "Prints Markdown tables; exit 0 when every result was checked against the kernel,\n"
+            "1 when a check failed, 2 on usage errors, 77 without the privileges.\n", entries, &argc, &argv))
         return 2;
-    }
-    g_option_context_free(ctx);
     if (o_smoke && !o_routes) {
         o_reps = 1;
         o_sample = 10;

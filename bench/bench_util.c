@@ -89,3 +89,19 @@ int bench_private_namespace(const char *prog, const char *dev)
         }
     return 0;
 }
+
+bool bench_parse_options(const char *prog, const char *summary, const char *description,
+                         const void *entries, int *argc, char ***argv)
+{
+    GOptionContext *ctx = g_option_context_new(summary);
+    g_option_context_set_description(ctx, description);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *ge = NULL;
+    bool ok = g_option_context_parse(ctx, argc, argv, &ge);
+    if (!ok) {
+        fprintf(stderr, "%s: %s\n", prog, ge->message);
+        g_error_free(ge);
+    }
+    g_option_context_free(ctx);
+    return ok;
+}

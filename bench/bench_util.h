@@ -27,6 +27,13 @@ int bench_run(const char *const *argv, char **out);
  * the messages. */
 int bench_private_namespace(const char *prog, const char *dev);
 
+/* Parse the command line with entries (a GOptionEntry array ending in a zero
+ * entry; void * so that this header needs no glib), summary after the program's
+ * name in --help, description below the options.  false (message on stderr,
+ * prefixed with prog) on a usage error: exit 2. */
+bool bench_parse_options(const char *prog, const char *summary, const char *description,
+                         const void *entries, int *argc, char ***argv);
+
 /* Number of lines of text that contain needle ("" counts every line). */
 size_t bench_count_lines(const char *text, const char *needle);
 
