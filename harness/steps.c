@@ -83,6 +83,7 @@ typedef struct {
   const HnWorld *w;
   HnSteps *st;
   HnStep *cur;
+  int cur_checkpoint_ln; /* first check/settle/ping line of the current step, 0 before it */
   HnText *t;
   GError **error;
 } SCtx;
@@ -109,6 +110,19 @@ need_ns(SCtx *c, const char *name)
   return SFAIL(c, "unknown namespace %s (neither a system of %s nor <system>-<NAME>)", name, c->w->path);
 }
 
+/* Actions run before the step's checkpoint and pings whatever their place in
+ * the file (topologies/README.md, "Order of a step"): one written after them
+ * would read as a check of the settled state but race with the event. */
+static gboolean
+action_in_order(SCtx *c, const char *word)
+{
+  if (!c->cur_checkpoint_ln)
+    return TRUE;
+  return SFAIL(c, "%s after the step's checkpoint or pings (line %d): actions run before them; "
+               "write it before line %d, or in a step of its own after this one", word, c->cur_checkpoint_ln,
+               c->cur_checkpoint_ln);
+}
+
 static HnAction *
 add_action(SCtx *c, HnActionKind k, const char *a, const char *b, const char *text)
 {
@@ -126,6 +140,8 @@ add_action(SCtx *c, HnActionKind k, const char *a, const char *b, const char *te
 static gboolean
 parse_ctl(SCtx *c, const char *line, char **wd, int nw, HnActionKind k)
 {
+  if (!action_in_order(c, wd[0]))
+    return FALSE;
   int dd = -1;
   for (int i = 2; i < nw && dd < 0; i++)
     if (!strcmp(wd[i], "--"))
@@ -305,6 +321,7 @@ parse_step(SCtx *c, char **wd, int nw)
   s->line = c->ln;
   g_ptr_array_add(c->st->steps, s);
   c->cur = s;
+  c->cur_checkpoint_ln = 0;
   return TRUE;
 }
 
@@ -349,6 +366,8 @@ parse_simple_action(SCtx *c, const char *line, char **wd, int nw)
   for (guint i = 0; i < G_N_ELEMENTS(T); i++) {
     if (strcmp(wd[0], T[i].word))
       continue;
+    if (!action_in_order(c, wd[0]))
+      return FALSE;
     if ((T[i].nw && nw != T[i].nw) || (!T[i].nw && nw < 3))
       return SFAIL(c, "usage: %s%s", T[i].word,
                    T[i].nw == 3 ? " SYSTEM SYSTEM" : T[i].nw == 2 ? " SYSTEM" : T[i].nw == 1 ? "" : " SYSTEM SHELL-COMMAND...");
@@ -401,6 +420,8 @@ static gboolean
 parse_netem(SCtx *c, char **wd, int nw)
 {
   const char *usage = "usage: netem SYSTEM SYSTEM [loss P%] [delay Dms] (at least one) | netem SYSTEM SYSTEM off";
+  if (!action_in_order(c, wd[0]))
+    return FALSE;
   if (nw < 4 || (nw > 4 && (nw - 3) % 2) || nw > 7 || (nw == 4 && strcmp(wd[3], "off")))
     return SFAIL(c, "%s", usage);
   if (!need_sys(c, wd[1], FALSE) || !need_sys(c, wd[2], FALSE))
@@ -445,6 +466,9 @@ parse_steps_line(SCtx *c, const char *line, char **wd, int nw)
     return parse_ctl(c, line, wd, nw, HN_ACT_CTL_REFUSED);
   if (!strcmp(wd[0], "await"))
     return parse_ctl(c, line, wd, nw, HN_ACT_AWAIT);
+  if (!c->cur_checkpoint_ln && (!strcmp(wd[0], "check") || !strcmp(wd[0], "settle") || !strcmp(wd[0], "ping") ||
+                                 !strcmp(wd[0], "ping-all")))
+    c->cur_checkpoint_ln = c->ln;
   if (!strcmp(wd[0], "check"))
     return parse_check(c, wd, nw);
   if (!strcmp(wd[0], "settle") || !strcmp(wd[0], "deadline"))
@@ -510,7 +534,7 @@ steps_from_text(const char *path, HnText *t, const HnWorld *w, GError **error)
   HnSteps *st = g_new0(HnSteps, 1);
   st->path = g_strdup(path);
   st->steps = g_ptr_array_new_with_free_func(step_free);
-  SCtx c = { path, 0, w, st, NULL, t, error };
+  SCtx c = { .path = path, .w = w, .st = st, .t = t, .error = error };
   gboolean ok = TRUE;
   for (int i = 0; i < t->n && ok; i++) {
     char **wd = hn_words(t->lines[i]);

@@ -194,9 +194,9 @@ test_steps_good(void **state)
                       "  # the original wrote it in one table only\n"
                       "  deviation alfa \"unreachable 10.0.0.41 table t\" => \"\"\n"
                       "  ping rho 10.0.0.41 fail\n  ping-all\n"
-                      "step S02 two\n  cut alfa beta\n  kill alfa\n  restart alfa\n  settle 0.5\n"
+                      "step S02 two\n  cut alfa beta\n  kill alfa\n  restart alfa\n"
                       "  stop alfa\n  cont alfa\n  netem alfa beta loss 20% delay 30ms\n"
-                      "  netem beta alfa delay 0.5ms\n  netem alfa beta off\n"
+                      "  netem beta alfa delay 0.5ms\n  netem alfa beta off\n  settle 0.5\n"
                       "step S03 three\n  check alfa\n  # the pages leave this route out\n"
                       "  deviation alfa \"\" => \"unreachable 10.0.0.40 table t\"\n",
                       -1);
@@ -303,6 +303,12 @@ test_steps_rejects(void **state)
   /* structure */
   steps_rejects(w, "check all\n", -1, 1, "before the first step");
   steps_rejects(w, "step S01 x\n start alfa\n", -1, 1, "no check or settle");
+  /* actions run before the checkpoint and pings: none may be written after them */
+  steps_rejects(w, "step S01 x\n settle\n admin alfa true\n", -1, 3, "after the step's checkpoint or pings (line 2)");
+  steps_rejects(w, "step S01 x\n check all\n ctl alfa show\n", -1, 3, "write it before line 2");
+  steps_rejects(w, "step S01 x\n ping-all\n settle\n await alfa show -- x\n", -1, 4, "(line 2)");
+  steps_rejects(w, "step S01 x\n settle\nstep S02 y\n ping alfa 10.0.0.3 ok\n netem alfa beta loss 1%\n settle\n", -1, 5,
+                "netem after");
   steps_rejects(w, "step S01 x\n check all\nstep S01 y\n check all\n", -1, 3, "defined twice");
   steps_rejects(w, "step S-1 x\n check all\n", -1, 1, "no '-'");
   steps_rejects(w, "step S01 x\n start rho\n check all\n", -1, 2, "no qspnd line");
