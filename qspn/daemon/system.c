@@ -1,12 +1,12 @@
 /* system.c - the system after its start-up plan: the neighbourhood (HELLOs on
- * every NIC, a tick for the dead-neighbour bound), the TCP hub, identity #0
- * and its QSPN manager (a network of its own), and the orderly stop. */
+ * every NIC, a tick at the next deadline), the TCP hub, identity #0 and its
+ * QSPN manager (a network of its own), and the orderly stop. */
 #include "system.h"
 
 #include <string.h>
 
 #define DOMAIN "qspnd"
-#define TICK_MS 100
+#define PARKED_RETRY_MS 100
 
 void qsys_parked_init(qsys *s);
 GHashTable *rpc_table_new(void);
@@ -72,15 +72,74 @@ static void on_udp(void *user, int nic, uint32_t src_ip, const uint8_t *data, si
     nbr_on_hello(s->nbr, nic, qsys_now_us(), m.sender_nnid, &m.u.hello);
 }
 
-static gboolean on_tick(gpointer data)
+/* ---- the tick -------------------------------------------------------------------------------
+ * It runs only when something is due: a neighbour silent for its dead interval,
+ * a migration's data expiring, and every PARKED_RETRY_MS while QSPN frames or
+ * match answers are parked (they wait for a change that may come without an
+ * event).  A GSource whose prepare() computes the next due time on every loop
+ * iteration, as babeld computes its select() timeout: a new neighbour or a
+ * parked frame is seen without a hook at each place that makes one, and an
+ * idle daemon wakes for its HELLOs only, not ten times a second. */
+
+typedef struct {
+    GSource source;
+    qsys *s;
+    int64_t last_us;                   /* when the tick last ran */
+} tick_source;
+
+static int64_t tick_due(const tick_source *t)
 {
-    qsys *s = data;
+    const qsys *s = t->s;
+    int64_t due = nbr_next_deadline(s->nbr);
+    int64_t expiry = idm_next_migration_expiry(s->idm);
+    if (expiry < due)
+        due = expiry;
+    if ((s->parked_qspn->len || s->parked_match->len) && t->last_us + PARKED_RETRY_MS * 1000 < due)
+        due = t->last_us + PARKED_RETRY_MS * 1000;
+    return due;
+}
+
+static gboolean tick_prepare(GSource *source, gint *timeout_ms)
+{
+    int64_t due = tick_due((tick_source *)source), now = qsys_now_us();
+    if (due <= now) {
+        *timeout_ms = 0;
+        return TRUE;
+    }
+    /* rounded up: waking before the deadline would only loop */
+    *timeout_ms = due == INT64_MAX ? -1 : (gint)MIN((due - now + 999) / 1000, (int64_t)G_MAXINT);
+    return FALSE;
+}
+
+static gboolean tick_check(GSource *source)
+{
+    return tick_due((tick_source *)source) <= qsys_now_us();
+}
+
+static gboolean tick_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+{
+    tick_source *t = (tick_source *)source;
+    qsys *s = t->s;
     int64_t now = qsys_now_us();
+    t->last_us = now;
     nbr_tick(s->nbr, now);
     idm_expire_migrations(s->idm, now);
     qsys_retry_parked(s);
     qsys_release_parked_matches(s, NULL);
     return G_SOURCE_CONTINUE;
+}
+
+static guint tick_attach(qsys *s)
+{
+    static GSourceFuncs funcs = { tick_prepare, tick_check, tick_dispatch, NULL, NULL, NULL };
+    GSource *source = g_source_new(&funcs, sizeof(tick_source));
+    tick_source *t = (tick_source *)source;
+    t->s = s;
+    t->last_us = qsys_now_us();
+    g_source_set_name(source, "qspnd tick");
+    guint id = g_source_attach(source, NULL);
+    g_source_unref(source);
+    return id;
 }
 
 /* ---- start -------------------------------------------------------------------------------- */
@@ -117,7 +176,7 @@ static bool start_neighbourhood(qsys *s, bool offline, char *err, size_t errlen)
     if (!s->tcp)
         return false;
     s->hello_source = g_timeout_add(s->opt->hello_ms, on_hello_timer, s);
-    s->tick_source = g_timeout_add(TICK_MS, on_tick, s);
+    s->tick_source = tick_attach(s);
     send_hellos(s, false);
     return true;
 }

@@ -293,6 +293,17 @@ void idm_expire_migrations(idm *m, int64_t now_us)
     }
 }
 
+int64_t idm_next_migration_expiry(const idm *m)
+{
+    int64_t next = INT64_MAX;
+    for (guint i = 0; i < m->migrations->len; i++) {
+        const idm_migration *mg = g_ptr_array_index(m->migrations, i);
+        if (mg->expires_us < next)
+            next = mg->expires_us;
+    }
+    return next;
+}
+
 idm_identity *idm_add_identity(idm *m, idm_migration *mig, uint32_t new_nodeid, const char *new_ns,
                                const idm_nic *pseudo)
 {

@@ -130,6 +130,8 @@ idm_migration *idm_prepare_add_identity(idm *m, uint32_t migration_id, idm_ident
                                         int64_t now_us, int64_t lifetime_us);
 idm_migration *idm_find_migration(const idm *m, uint32_t migration_id, uint32_t old_nodeid);
 void idm_expire_migrations(idm *m, int64_t now_us);
+/* When the next migration's data expires (us), INT64_MAX without migrations. */
+int64_t idm_next_migration_expiry(const idm *m);
 
 /* Phase A: a new identity takes old's namespace and interfaces; old moves to
  * new_ns with the interfaces pseudo[nic] (for every NIC where old had one).

@@ -200,20 +200,29 @@ void nbr_on_hello(nbr_table *t, int nic, int64_t now_us, uint32_t nnid, const nm
     }
 }
 
+static int64_t dead_at(const nbr_arc *a)
+{
+    return a->last_heard_us + (int64_t)a->peer_dead_ms * 1000;
+}
+
 int64_t nbr_tick(nbr_table *t, int64_t now_us)
 {
-    int64_t next = INT64_MAX;
     for (int i = 0; i < t->n;) {
-        nbr_arc *a = t->e[i];
-        int64_t deadline = a->last_heard_us + (int64_t)a->peer_dead_ms * 1000;
-        if (now_us >= deadline) {
+        if (now_us >= dead_at(t->e[i])) {
             drop_at(t, i, NBR_DOWN_DEAD);
             continue;
         }
-        if (deadline < next)
-            next = deadline;
         i++;
     }
+    return nbr_next_deadline(t);
+}
+
+int64_t nbr_next_deadline(const nbr_table *t)
+{
+    int64_t next = INT64_MAX;
+    for (int i = 0; i < t->n; i++)
+        if (dead_at(t->e[i]) < next)
+            next = dead_at(t->e[i]);
     return next;
 }
 

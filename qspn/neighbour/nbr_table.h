@@ -85,6 +85,10 @@ void nbr_on_hello(nbr_table *t, int nic, int64_t now_us, uint32_t sender_nnid, c
  * INT64_MAX when nothing can expire. */
 int64_t nbr_tick(nbr_table *t, int64_t now_us);
 
+/* When nbr_tick must run next (us): the earliest time a neighbour falls silent
+ * for its dead interval, INT64_MAX without neighbours.  Changes nothing. */
+int64_t nbr_next_deadline(const nbr_table *t);
+
 /* The HELLO to send on nic now (bye: the last one before leaving). */
 void nbr_build_hello(const nbr_table *t, int nic, int64_t now_us, bool bye, nmsg_hello *out);
 

@@ -73,7 +73,15 @@ udp_nic *udp_nic_open(const char *dev, int nic, uint16_t port, udp_rx_fn fn, voi
     u->port = port;
     u->fn = fn;
     u->user = user;
-    u->watch = g_unix_fd_add(fd, G_IO_IN, on_readable, u);
+    /* GLib blocks a non-recursive source while it dispatches it: it takes the
+     * fd out of the poll set and puts it back, and each change wakes the loop
+     * through its eventfd (two writes, an extra poll and a read per HELLO
+     * received).  on_readable never iterates the loop, so it may "recurse". */
+    GSource *src = g_unix_fd_source_new(fd, G_IO_IN);
+    g_source_set_callback(src, G_SOURCE_FUNC(on_readable), u, NULL);
+    g_source_set_can_recurse(src, TRUE);
+    u->watch = g_source_attach(src, NULL);
+    g_source_unref(src);
     return u;
 }
 

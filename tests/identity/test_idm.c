@@ -186,8 +186,13 @@ static void gnode_duplication(void **state)
     assert_ptr_equal(idm_by_index(m, 1), d1);
     /* the migration data outlives it (a late match_duplication still gets the answer) */
     assert_non_null(idm_find_migration(m, 8191409, 1000));
+    /* prepared at 0 with a lifetime of 600 s: due then, and gone then */
+    assert_int_equal(idm_next_migration_expiry(m), 600000000);
+    idm_expire_migrations(m, 599999999);
+    assert_non_null(idm_find_migration(m, 8191409, 1000));
     idm_expire_migrations(m, 600000000);
     assert_null(idm_find_migration(m, 8191409, 1000));
+    assert_int_equal(idm_next_migration_expiry(m), INT64_MAX);
     ASSERT_LOG(&s, "");
     idm_free(m);
     g_string_free(s.log, TRUE);

@@ -92,12 +92,14 @@ static void two_way_then_dead(void **state)
     assert_int_equal(beta.c.down, 0);
     /* gamma dies: silent for more than its dead interval (1.5 s) */
     int64_t last = t + 1250000 + 1000;
+    assert_int_equal(nbr_next_deadline(beta.t), last + 1500000);   /* the daemon's tick wakes then */
     assert_int_equal(nbr_tick(beta.t, last + 1499000), last + 1500000);
     assert_int_equal(beta.c.down, 0);
     nbr_tick(beta.t, last + 1500000);
     assert_int_equal(beta.c.down, 1);
     assert_int_equal(beta.c.last_why, NBR_DOWN_DEAD);
     assert_int_equal(nbr_arcs(beta.t, arcs, 4), 0);
+    assert_int_equal(nbr_next_deadline(beta.t), INT64_MAX);        /* nothing left to expire */
     nbr_table_free(beta.t);
     nbr_table_free(gamma.t);
 }
